@@ -1,0 +1,149 @@
+"""Winograd's minimal filtering F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016).
+
+The output is cut into 2x2 tiles; each needs a 4x4 input tile d. With
+    B^T = [[1, 0,-1, 0],   G = [[1,   0,   0 ],   A^T = [[1, 1, 1, 0],
+           [0, 1, 1, 0],        [1/2, 1/2, 1/2],         [0, 1,-1,-1]]
+           [0,-1, 1, 0],        [1/2,-1/2, 1/2],
+           [0, 1, 0,-1]]        [0,   0,   1 ]]
+a tile of y[o] is  A^T [ sum_c (G w[o,c] G^T) ⊙ (B^T d[c] B) ] A.
+For each of the 16 positions (i, j) of the 4x4 transformed tile the sum over c
+is one GEMM:  M[ij] (O x T) = U[ij] (O x C) @ V[ij] (C x T)  over T tiles.
+That is 16 multiplications per 4 outputs instead of 36: 2.25x fewer than a
+direct or im2col convolution, which is why this path is the fast one. The
+result equals the direct sum up to rounding (about 5e-7 relative in float32,
+tested against PyTorch). Tiles are processed in chunks of tile rows, across the
+images of a batch, so that V and M stay in cache.
+"""
+import numpy as np
+from numba import njit, prange
+
+G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+G_KRON = np.kron(G, G)  # (16, 9): U[4i + j] = sum_{k,l} G[i,k] G[j,l] w[k,l]
+CHUNK_BYTES = 8 << 20  # V + M of one chunk: fits the 32 MiB L3 with the GEMM's working set
+MIN_TILES = 512        # but at least this many tiles, so that each GEMM is wide enough
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def input_transform(x, pt, pl, g0, g1, th, tw, V):
+    """V[4i + j, c, t] = (B^T d B)[i, j] for the tiles of tile rows g0 <= g < g1.
+
+    Tile row g of the batch is image n = g // th, tile row a = g % th. Each tile row
+    has tw + 1 slots: tile t = (g - g0) * (tw + 1) + b reads
+    d = x[n, c, 2a - pt : 2a - pt + 4, 2b - pl : 2b - pl + 4] (zero outside) for b < tw;
+    slot b = tw is filler that output_transform skips. With it, the input of tile t
+    starts at column 2t of the flattened row combinations, so the loops below run
+    over whole chunks in memory order (and vectorize) even when tw is small.
+    """
+    N, C, H, W = x.shape
+    hp, wp = 2 * th + 2, 2 * tw + 2
+    for c in prange(C):
+        P = np.zeros((hp, wp), x.dtype)             # the zero-padded plane of one image
+        R = np.zeros((4, th * wp + 2), x.dtype)     # B^T d per tile row, flattened (+2: filler reads)
+        g = g0
+        while g < g1:
+            n = g // th
+            a_lo, a_hi = g - n * th, min(th, g1 - n * th)  # this image's tile rows in the chunk
+            for h in range(max(0, 2 * a_lo - pt), min(H, 2 * a_hi + 2 - pt)):
+                dst, src = P[h + pt, pl:pl + W], x[n, c, h]
+                for q in range(W):
+                    dst[q] = src[q]
+            for a in range(a_lo, a_hi):              # B^T d: combine four padded rows
+                p0, p1, p2, p3 = P[2 * a], P[2 * a + 1], P[2 * a + 2], P[2 * a + 3]
+                base = (a - a_lo) * wp
+                r0, r1 = R[0, base:base + wp], R[1, base:base + wp]
+                r2, r3 = R[2, base:base + wp], R[3, base:base + wp]
+                for q in range(wp):
+                    r0[q] = p0[q] - p2[q]
+                    r1[q] = p1[q] + p2[q]
+                    r2[q] = p2[q] - p1[q]
+                    r3[q] = p1[q] - p3[q]
+            t0 = (g - g0) * (tw + 1)
+            slots = (a_hi - a_lo) * (tw + 1)
+            for i in range(4):                        # (B^T d) B: columns 2t .. 2t + 3
+                e = R[i]
+                v0, v1 = V[4 * i, c, t0:t0 + slots], V[4 * i + 1, c, t0:t0 + slots]
+                v2, v3 = V[4 * i + 2, c, t0:t0 + slots], V[4 * i + 3, c, t0:t0 + slots]
+                for t in range(slots):
+                    v0[t] = e[2 * t] - e[2 * t + 2]
+                    v1[t] = e[2 * t + 1] + e[2 * t + 2]
+                    v2[t] = e[2 * t + 2] - e[2 * t + 1]
+                    v3[t] = e[2 * t + 1] - e[2 * t + 3]
+            g = n * th + a_hi
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def output_transform(M, bias, g0, g1, th, tw, y):
+    """y[n, o, 2a:2a+2, 2b:2b+2] = A^T M[:, o, t] A + bias[o] (cropped at the map's edge).
+
+    M holds tw + 1 slots per tile row, as V does; the filler slot is skipped.
+    """
+    N, O, ho, wo = y.shape
+    for o in prange(O):
+        s = np.empty((2, 4, tw), M.dtype)
+        row = np.empty(2 * tw, M.dtype)
+        for g in range(g0, g1):
+            n = g // th
+            a = g - n * th
+            t0 = (g - g0) * (tw + 1)
+            for j in range(4):                # A^T M: combine the rows of each 4x4 tile
+                m0, m1 = M[j, o, t0:t0 + tw], M[4 + j, o, t0:t0 + tw]
+                m2, m3 = M[8 + j, o, t0:t0 + tw], M[12 + j, o, t0:t0 + tw]
+                s0, s1 = s[0, j], s[1, j]
+                for b in range(tw):
+                    s0[b] = m0[b] + m1[b] + m2[b]
+                    s1[b] = m1[b] - m2[b] - m3[b]
+            for i in range(2):                # (A^T M) A: combine columns, interleave, crop
+                h = 2 * a + i
+                if h >= ho:
+                    continue
+                si0, si1, si2, si3 = s[i, 0], s[i, 1], s[i, 2], s[i, 3]
+                bo = bias[o]
+                for b in range(tw):
+                    row[2 * b] = si0[b] + si1[b] + si2[b] + bo
+                    row[2 * b + 1] = si1[b] - si2[b] - si3[b] + bo
+                y[n, o, h, :] = row[:wo]
+
+
+def transform_weights(w):
+    """U[4i + j, o, c] = (G w[o, c] G^T)[i, j]: (O, C, 3, 3) -> (16, O, C), one small GEMM."""
+    o, c = w.shape[:2]
+    return (G_KRON.astype(w.dtype) @ w.reshape(o * c, 9).T).reshape(16, o, c)
+
+
+def conv3x3(x, w, b, pad, workspace):
+    """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r)."""
+    n, c, h, wd = x.shape
+    o = w.shape[0]
+    pt, pb, pl, pr = pad
+    ho, wo = h + pt + pb - 2, wd + pl + pr - 2
+    th, tw = (ho + 1) // 2, (wo + 1) // 2
+    u = transform_weights(w)
+    y = np.empty((n, o, ho, wo), x.dtype)
+    slots = tw + 1  # tiles per tile row, plus the filler slot (see input_transform)
+    rows = CHUNK_BYTES // (16 * (c + o) * slots * x.itemsize)
+    rows = int(min(n * th, max(1, -(-MIN_TILES // slots), rows)))
+    x = np.ascontiguousarray(x)
+    for g0 in range(0, n * th, rows):
+        g1 = min(n * th, g0 + rows)
+        t = (g1 - g0) * slots
+        v = workspace("wino_v", 16 * c * t, x.dtype).reshape(16, c, t)
+        m = workspace("wino_m", 16 * o * t, x.dtype).reshape(16, o, t)
+        input_transform(x, pt, pl, g0, g1, th, tw, v)
+        np.matmul(u, v, out=m)
+        output_transform(m, b, g0, g1, th, tw, y)
+    return y
+
+
+def applies(w, stride, pad):
+    """True when conv3x3 computes this convolution and its input gradient (pads <= 2)."""
+    return w.shape[2:] == (3, 3) and tuple(stride) == (1, 1) and max(pad) <= 2
+
+
+def input_gradient(g, w, pad, workspace):
+    """dx of a 3x3 stride-1 conv: the 'full' correlation of g with the flipped, transposed kernel.
+
+    dx[c] = sum_o g[o] ⋆ rot180(w[o, c]) with pads (2 - pt, 2 - pb, 2 - pl, 2 - pr).
+    """
+    wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    zero = np.zeros(wt.shape[0], g.dtype)
+    return conv3x3(g, wt, zero, tuple(2 - p for p in pad), workspace)

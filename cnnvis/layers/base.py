@@ -1,0 +1,91 @@
+"""The layer contract: a named step with an explicit forward and backward pass."""
+import numpy as np
+
+from ..engine import to_device
+from ..errors import InputError
+
+RULES = ("gradient", "deconvnet", "guided")
+
+
+def check_rule(rule):
+    if rule not in RULES:
+        raise InputError(f"unknown backward rule {rule!r}; choose one of {RULES}")
+    return rule
+
+
+def pair(value, what):
+    """(a, b) from an int or a pair of positive ints."""
+    a, b = (value, value) if np.isscalar(value) else tuple(value)
+    if int(a) != a or int(b) != b or a < 1 or b < 1:
+        raise InputError(f"{what} must be a positive integer or a pair of them, got {value!r}")
+    return int(a), int(b)
+
+
+def padding4(value, kernel):
+    """(top, bottom, left, right) from an int, (ph, pw), a 4-tuple, 'valid' or 'same' (stride 1)."""
+    if value == "valid":
+        return (0, 0, 0, 0)
+    if value == "same":  # as TensorFlow: the extra row/column goes to the bottom/right
+        (kh, kw) = kernel
+        return ((kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2)
+    if np.isscalar(value):
+        pads = (value,) * 4
+    elif len(value) == 2:
+        pads = (value[0], value[0], value[1], value[1])
+    elif len(value) == 4:
+        pads = tuple(value)
+    else:
+        raise InputError(f"padding must be an int, (ph, pw), (top, bottom, left, right), "
+                         f"'same' or 'valid'; got {value!r}")
+    if any(int(p) != p or p < 0 for p in pads):
+        raise InputError(f"padding must be non-negative integers, got {value!r}")
+    return tuple(int(p) for p in pads)
+
+
+class Layer:
+    """Base class. Subclasses define forward(x) and backward(g, rule, param_grads).
+
+    forward caches what backward needs (the input, switches, the output); backward
+    returns dL/dx given g = dL/dy and, when param_grads is true, stores dL/dparam in
+    self.grads. ``params`` maps a name ('weight', 'bias') to its array.
+    """
+
+    #: (kernel, stride, pad_before) per axis for conv and pool layers, used by receptive.py
+    geometry = None
+
+    def __init__(self, name=None):
+        self.name = name
+        self.params = {}
+        self.grads = {}
+        self.training = False
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, g, rule="gradient", param_grads=False):
+        raise NotImplementedError
+
+    def output_shape(self, input_shape):
+        """Shape of one output sample given the shape of one input sample (no batch axis)."""
+        return tuple(input_shape)
+
+    def config(self):
+        """JSON-able constructor arguments (saved in our HDF5 format)."""
+        return {}
+
+    def param_count(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    def to(self, backend):
+        """Move parameters to 'cpu' or 'gpu'."""
+        self.params = {k: to_device(v, backend) for k, v in self.params.items()}
+        self.grads = {}
+        return self
+
+    def astype(self, dtype):
+        self.params = {k: v.astype(dtype) for k, v in self.params.items()}
+        return self
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args}, name={self.name!r})"

@@ -1,0 +1,77 @@
+"""VGG architectures with Keras's layer names.
+
+Naming: block{b}_conv{k} (Conv2D), block{b}_conv{k}_relu, block{b}_pool, flatten,
+fc{m}, fc{m}_relu, fc{m}_dropout, predictions (the logits), softmax (probabilities).
+"""
+import numpy as np
+
+from ..errors import InputError
+from ..layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax
+from ..preprocessing import Preprocessing
+
+VGG16_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
+
+
+def conv_blocks(blocks, in_channels, rng):
+    """3x3 'same' convs + ReLU per block, each block closed by a 2x2 max-pool."""
+    layers, c = [], in_channels
+    for b, widths in enumerate(blocks, start=1):
+        for k, width in enumerate(widths, start=1):
+            name = f"block{b}_conv{k}"
+            layers += [Conv2D(c, width, 3, padding=1, name=name, rng=rng), ReLU(name=name + "_relu")]
+            c = width
+        layers.append(MaxPool2D(2, name=f"block{b}_pool"))
+    return layers, c
+
+
+def dense_head(features, hidden, classes, dropout, rng):
+    """flatten, (fc + ReLU + dropout) per hidden width, predictions (logits), softmax."""
+    layers, d = [Flatten(name="flatten")], features
+    for m, width in enumerate(hidden, start=1):
+        layers += [Dense(d, width, name=f"fc{m}", rng=rng), ReLU(name=f"fc{m}_relu")]
+        if dropout:
+            layers.append(Dropout(dropout, name=f"fc{m}_dropout", seed=int(rng.integers(2**31))))
+        d = width
+    layers += [Dense(d, classes, name="predictions", rng=rng), Softmax(name="softmax")]
+    return layers
+
+
+def vgg(blocks, input_shape, hidden, classes, include_top=True, dropout=0.5, seed=0,
+        preprocessing=None, class_names=None, name="vgg"):
+    """A VGG network: conv blocks, then (if include_top) the dense head."""
+    c, h, w = input_shape
+    rng = np.random.default_rng(seed)
+    layers, width = conv_blocks(blocks, c, rng)
+    if include_top:
+        shrink = 2 ** len(blocks)
+        if h // shrink < 1 or w // shrink < 1:
+            raise InputError(f"a {h}x{w} input is too small for {len(blocks)} pooling blocks")
+        layers += dense_head(width * (h // shrink) * (w // shrink), hidden, classes, dropout, rng)
+    return Network(layers, input_shape, preprocessing, class_names if include_top else None, name)
+
+
+def vgg16(include_top=True, input_shape=(3, 224, 224), classes=1000, dropout=0.5, seed=0,
+          class_names=None):
+    """VGG16, configuration D of Simonyan & Zisserman (2015): 13 conv, 5 pool, fc 4096-4096-classes.
+
+    Random (He-initialised, seeded) weights: load real ones with cnnvis.weights.
+    include_top=False keeps only the conv stack (block1_conv1 ... block5_pool), which takes
+    any input size of at least 32x32. Preprocessing defaults to Keras's 'caffe' mode.
+    """
+    return vgg(VGG16_BLOCKS, input_shape, (4096, 4096), classes, include_top, dropout, seed,
+               Preprocessing.caffe(), class_names, "vgg16")
+
+
+def small_vgg(widths=(16, 32), convs_per_block=2, input_shape=(1, 28, 28), classes=10,
+              hidden=(128,), dropout=0.5, seed=0, class_names=None, preprocessing=None,
+              include_top=True):
+    """A parametric small VGG: len(widths) blocks of convs_per_block 3x3 convs of that width.
+
+    Used by the tests and by the bundled Fashion-MNIST model. Preprocessing defaults to
+    pixels / 255 (grayscale for one channel).
+    """
+    blocks = tuple((wd,) * convs_per_block for wd in widths)
+    order = "L" if input_shape[0] == 1 else "RGB"
+    pre = preprocessing or Preprocessing(order, 1 / 255)
+    return vgg(blocks, input_shape, hidden, classes, include_top, dropout, seed, pre,
+               class_names, "small_vgg")
