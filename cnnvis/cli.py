@@ -1,0 +1,37 @@
+"""The ``cnnvis`` command line. Each subcommand lives in cnnvis/commands/<name>.py and
+defines ``add_parser(subparsers)``, which registers its options and ``func``."""
+import argparse
+import importlib
+import sys
+
+from .errors import CnnvisError
+
+COMMANDS = ["info", "summary"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="cnnvis", description="What does a CNN see?")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"cnnvis.commands.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args) or 0
+    except CnnvisError as exc:
+        print(f"cnnvis {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

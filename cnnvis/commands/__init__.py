@@ -1,0 +1,1 @@
+"""Subcommands of the cnnvis CLI, one module each (see cnnvis/cli.py)."""

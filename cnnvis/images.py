@@ -1,0 +1,73 @@
+"""Loading images from disk and the bundled sample images."""
+import os
+from importlib import resources
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import InputError
+
+SAMPLES = ("cat", "dog")
+
+
+def sample_path(name):
+    """Path of a bundled image: 'cat' or 'dog' (224x224 JPEG, see cnnvis/data/README.md)."""
+    if name not in SAMPLES:
+        raise InputError(f"no bundled image {name!r}; choose one of {SAMPLES}")
+    return str(resources.files("cnnvis") / "data" / "images" / f"{name}.jpg")
+
+
+def load_image(source, size=None, mode="RGB"):
+    """An image as a uint8 array (H, W, 3) for mode 'RGB' or (H, W) for mode 'L'.
+
+    source: a path, a bundled sample name ('cat', 'dog'), a PIL image or an array.
+    size: (H, W) to resize to (bilinear), e.g. the network's input size; None keeps it.
+    Transparent images are composited on white; palette, CMYK, 16-bit and grayscale
+    images are converted.
+    """
+    if isinstance(source, str) and source in SAMPLES and not os.path.exists(source):
+        source = sample_path(source)
+    if isinstance(source, np.ndarray):
+        img = _from_array(source)
+    elif isinstance(source, Image.Image):
+        img = source
+    else:
+        try:
+            img = Image.open(source)
+            img.load()
+        except FileNotFoundError:
+            raise InputError(f"image file not found: {source}") from None
+        except (UnidentifiedImageError, OSError) as exc:
+            raise InputError(f"cannot read {source} as an image ({exc}); give a PNG or JPEG file") from None
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    if img.mode in ("I;16", "I;16B", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        arr = 255 * (arr - arr.min()) / max(arr.max() - arr.min(), 1e-12)
+        img = Image.fromarray(arr.astype(np.uint8))
+    if mode not in ("RGB", "L"):
+        raise InputError(f"mode must be 'RGB' or 'L', got {mode!r}")
+    img = img.convert(mode)
+    if size is not None:
+        h, w = size
+        if int(h) < 1 or int(w) < 1:
+            raise InputError(f"size must be positive (H, W), got {size}")
+        if img.size != (w, h):
+            img = img.resize((int(w), int(h)), Image.BILINEAR)
+    return np.asarray(img, dtype=np.uint8)
+
+
+def _from_array(arr):
+    arr = np.asarray(arr)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        raise InputError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError("the image array contains NaN or infinite values")
+    if arr.dtype != np.uint8:
+        if arr.min() < 0 or arr.max() > 255:
+            raise InputError(f"image values must lie in [0, 255], got [{arr.min()}, {arr.max()}]")
+        arr = np.round(arr).astype(np.uint8)
+    return Image.fromarray(arr)

@@ -1,0 +1,176 @@
+"""What a method explains, and the number it explains: the target and its score.
+
+A target is, per image, either
+  * a class of the output: an index, a class name, or "predicted" (the arg max), or
+  * a Unit of any layer: a whole channel, one position of a channel, or the whole layer.
+A class is scored by its logit (score="logit") or its softmax probability (score="prob").
+A unit is scored by its activation; a channel or layer by the mean (or sum, max) of it.
+
+Every gradient method starts backward from seed(): the gradient of the scores with
+respect to the output of the layer that holds them.
+"""
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import array_module, to_host
+from ..errors import InputError, TargetError
+
+SCORES = ("logit", "prob")
+REDUCTIONS = ("mean", "sum", "max")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of layer ``layer``: channel ``channel`` at (i, j), the whole channel when i, j
+    are None (scored by ``reduce`` over the map), the whole layer when channel is None.
+    For a dense layer, ``channel`` is the neuron."""
+    layer: str
+    channel: int = None
+    i: int = None
+    j: int = None
+    reduce: str = "mean"
+
+    def __post_init__(self):
+        if self.reduce not in REDUCTIONS:
+            raise InputError(f"reduce must be one of {REDUCTIONS}, got {self.reduce!r}")
+        if (self.i is None) != (self.j is None):
+            raise InputError("give both i and j of a unit, or neither (the whole channel)")
+
+
+def logits_layer(net):
+    """Name of the layer whose output is the logits (the one before a final Softmax)."""
+    last = net.layers[-1]
+    if type(last).__name__ == "Softmax":
+        return net.layers[-2].name
+    return last.name
+
+
+def probs_layer(net):
+    """Name of the final Softmax layer; a TargetError if the network has none."""
+    last = net.layers[-1]
+    if type(last).__name__ != "Softmax":
+        raise TargetError(f"{net.name} ends with {type(last).__name__}, not Softmax: "
+                          "score='prob' needs one; use score='logit'")
+    return last.name
+
+
+def class_index(net, name):
+    """Index of class ``name`` (case-insensitive), with close matches in the error."""
+    names = net.class_names or []
+    lowered = [n.lower() for n in names]
+    if name.lower() in lowered:
+        return lowered.index(name.lower())
+    if not names:
+        raise TargetError(f"{net.name} has no class names; give the class as an index")
+    close = difflib.get_close_matches(name.lower(), lowered, n=5)
+    hint = f"; did you mean {', '.join(repr(names[lowered.index(c)]) for c in close)}?" if close else ""
+    raise TargetError(f"no class {name!r} in {net.name}{hint}")
+
+
+def _one(net, t, predicted_index):
+    if isinstance(t, Unit):
+        net.index(t.layer)
+        return t
+    if isinstance(t, tuple) and t and isinstance(t[0], str):
+        return Unit(*t)
+    if isinstance(t, str):
+        return predicted_index if t == "predicted" else class_index(net, t)
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        n_classes = net.output_shapes()[logits_layer(net)][0]
+        if not 0 <= int(t) < n_classes:
+            raise TargetError(f"class {int(t)} is out of range: {net.name} has {n_classes} classes "
+                              f"(0 .. {n_classes - 1})")
+        return int(t)
+    raise TargetError(f"cannot use {t!r} as a target: give a class index, a class name, "
+                      "'predicted', or a Unit(layer, channel, i, j)")
+
+
+def resolve(net, x, target):
+    """The target of each of the N images of x: a list of class indices and Units.
+
+    ``target`` is one target for all images or a sequence of N of them.
+    """
+    n = len(x)
+    many = isinstance(target, (list, np.ndarray)) or (
+        isinstance(target, tuple) and not (target and isinstance(target[0], str)))
+    targets = list(target) if many else [target] * n
+    if len(targets) != n:
+        raise TargetError(f"got {len(targets)} targets for {n} images; give one, or one per image")
+    predicted = [None] * n
+    if any(isinstance(t, str) and t == "predicted" for t in targets):
+        logits = to_host(net.forward(x, until=logits_layer(net)))
+        predicted = [int(k) for k in logits.argmax(axis=1)]
+    return [_one(net, t, p) for t, p in zip(targets, predicted)]
+
+
+def target_layer(net, targets, score="logit"):
+    """The one layer whose output holds the scores of these targets."""
+    if score not in SCORES:
+        raise InputError(f"score must be one of {SCORES}, got {score!r}")
+    layers = {t.layer if isinstance(t, Unit) else
+              (logits_layer(net) if score == "logit" else probs_layer(net)) for t in targets}
+    if len(layers) > 1:
+        raise TargetError(f"the targets of one call must live in one layer, got {sorted(layers)}; "
+                          "call the method once per layer")
+    return layers.pop()
+
+
+def scores_and_seed(net, targets, layer):
+    """Scores (N,) of the targets read from net.activations[layer], and d(scores)/d(that output).
+
+    Call after a forward pass that reached ``layer``. The seed has the layer output's shape;
+    row n holds the gradient of score n alone (images do not interact).
+    """
+    a = net.activations[layer]
+    xp = array_module(a)
+    seed = xp.zeros_like(a)
+    scores = np.empty(len(targets))
+    for n, t in enumerate(targets):
+        if not isinstance(t, Unit):
+            scores[n] = float(a[n, t])
+            seed[n, t] = 1
+            continue
+        if t.channel is None:
+            region, idx = a[n], (n,)
+        elif t.i is None:
+            _check_channel(a, t)
+            region, idx = a[n, t.channel], (n, t.channel)
+        else:
+            _check_channel(a, t)
+            if a.ndim != 4 or not (0 <= t.i < a.shape[2] and 0 <= t.j < a.shape[3]):
+                raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s "
+                                  f"{a.shape[2:]} map")
+            scores[n] = float(a[n, t.channel, t.i, t.j])
+            seed[n, t.channel, t.i, t.j] = 1
+            continue
+        if t.reduce == "mean":
+            scores[n] = float(region.mean())
+            seed[idx] = 1.0 / region.size
+        elif t.reduce == "sum":
+            scores[n] = float(region.sum())
+            seed[idx] = 1.0
+        else:
+            flat = int(region.argmax())
+            scores[n] = float(region.reshape(-1)[flat])
+            seed[idx].reshape(-1)[flat] = 1.0
+    return scores, seed
+
+
+def _check_channel(a, t):
+    if not 0 <= t.channel < a.shape[1]:
+        raise TargetError(f"layer {t.layer!r} has {a.shape[1]} channels; channel {t.channel} is out of range")
+
+
+def gradient(net, x, target, score="logit", rule="gradient", until=None):
+    """d(score of each image's target) / d(input), or / d(output of layer ``until``).
+
+    Returns (gradient, scores, targets): the gradient on the network's device with the shape
+    of x (or of that layer's output), scores (N,) and the resolved targets.
+    """
+    targets = resolve(net, x, target)
+    layer = target_layer(net, targets, score)
+    net.forward(x, until=layer)
+    scores, seed = scores_and_seed(net, targets, layer)
+    return net.backward(seed, start=layer, until=until, rule=rule), scores, targets

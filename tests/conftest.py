@@ -1,0 +1,24 @@
+"""Shared test fixtures. cnnvis is imported before torch so that its CPU setup applies."""
+import numpy as np
+import pytest
+
+import cnnvis  # noqa: F401  (before torch: see cnnvis/_startup.py)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def torch():
+    import torch as _torch
+    _torch.set_num_threads(2)
+    return _torch
+
+
+def rel_err(a, b):
+    """max |a - b| / max |b| (0 when both are all zero)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    scale = np.abs(b).max()
+    return float(np.abs(a - b).max() / scale) if scale > 0 else float(np.abs(a).max())
