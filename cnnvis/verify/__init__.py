@@ -1,0 +1,1 @@
+"""Agreement checks against PyTorch on the same weights (needs torch; imported lazily)."""
