@@ -13,10 +13,11 @@ import h5py
 import numpy as np
 
 from ..engine import to_host
-from ..errors import WeightsError
+from ..errors import InputError, WeightsError
 from ..io import atomic_path
 from ..layers import LAYER_TYPES, Network
 from ..preprocessing import Preprocessing
+from .checks import set_params
 
 FORMAT, VERSION = "cnnvis", 1
 
@@ -62,24 +63,36 @@ def read_native(f, path="<file>"):
     for spec in specs:
         cls = LAYER_TYPES.get(spec.get("type"))
         if cls is None:
-            raise WeightsError(f"{path}: unknown layer type {spec.get('type')!r}")
-        layers.append(cls(name=spec["name"], **spec.get("config", {})))
+            raise WeightsError(f"{path}: unknown layer type {spec.get('type')!r}; was it written by "
+                               "a newer cnnvis?")
+        try:
+            layers.append(cls(name=spec["name"], **spec.get("config", {})))
+        except (KeyError, TypeError, InputError) as exc:
+            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc})") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
         if "class_names" in f else None
     net = Network(layers, input_shape, pre, names, name=str(f.attrs.get("name", "network")))
     weights = f.get("weights")
+    stored = [ds.dtype for ds in _datasets(weights)]
+    if stored and all(dt == np.float64 for dt in stored):
+        net.astype(np.float64)  # a float64 network comes back float64, bit for bit
     for layer in net.layers:
-        for key, current in layer.params.items():
-            ds = f"{layer.name}/{key}"
-            if weights is None or ds not in weights:
-                raise WeightsError(f"{path} has no weights for {ds}")
-            value = weights[ds][()]
-            if value.shape != current.shape:
-                raise WeightsError(f"{path}: {ds} has shape {value.shape}, the layer needs {current.shape}")
-            if not np.all(np.isfinite(value)):
-                raise WeightsError(f"{path}: {ds} contains NaN or infinite values")
-            layer.params[key] = value.astype(current.dtype, copy=False)
+        if not layer.params:
+            continue
+        group = weights.get(layer.name) if weights is not None else None
+        if not isinstance(group, h5py.Group):
+            raise WeightsError(f"{path} has no weights for layer {layer.name!r} "
+                               f"(group /weights/{layer.name} is missing)")
+        set_params(net, layer.name, {k: group[k][()] for k in layer.params if k in group}, path)
     return net.to(net.backend)
+
+
+def _datasets(group):
+    """Every dataset under ``group`` (none if group is None)."""
+    found = []
+    if group is not None:
+        group.visititems(lambda _, obj: found.append(obj) if isinstance(obj, h5py.Dataset) else None)
+    return found
 
 
 def load_native(path):
