@@ -73,6 +73,8 @@ def unit_box(net, name, i, j, image_shape=None, clip=True):
 
 def project_range(lo, hi, kernel, stride, pad, out_size):
     """Outputs [o0, o1) that input rows [lo, hi) can change, for one axis of one layer."""
+    if hi <= lo:  # nothing changed stays nothing (a kernel smaller than its stride skips rows)
+        return 0, 0
     o0 = max(0, -((-(lo + pad - kernel + 1)) // stride))  # ceil division
     o1 = min(out_size, (hi - 1 + pad) // stride + 1)
     return o0, max(o0, o1)

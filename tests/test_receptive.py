@@ -130,7 +130,7 @@ def test_odd_net_fields_are_full_boxes():
                 assert d[r0:r1, c0:c1, i, j].all(), (name, i, j)
 
 
-@pytest.mark.parametrize("make", [odd_net])
+@pytest.mark.parametrize("make", [odd_net, gappy_net])
 def test_projective_field_matches_brute_force(make):
     net = make()
     dep = dependence(net)
@@ -152,6 +152,15 @@ def test_projective_field_matches_brute_force(make):
             expected = np.zeros_like(reached)
             expected[got[0]:got[1], got[2]:got[3]] = True
             assert np.array_equal(reached, expected), (name, box, got, box_of(reached))
+
+
+def test_gappy_net_has_unreachable_pixels():
+    # the premise of gappy_net: pixel (1, 1) changes nothing, anywhere
+    net = gappy_net()
+    dep = dependence(net)
+    assert not any(d[1, 1].any() for d in dep.values())
+    for name in dep:
+        assert is_empty(projective_field(net, name, (1, 2, 1, 2))), name
 
 
 # ---- errors --------------------------------------------------------------------------------
