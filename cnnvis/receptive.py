@@ -63,12 +63,25 @@ def unit_box(net, name, i, j, image_shape=None, clip=True):
     Clipped to the image (image_shape (H, W), default the network's input) unless clip=False.
     """
     f = receptive_field(net, name)
+    h, w = image_shape if image_shape is not None else net.input_shape[1:]
+    _, ho, wo = _map_shapes(net, name, (h, w))[name]
+    if not (0 <= i < ho and 0 <= j < wo):
+        raise InputError(f"unit ({i}, {j}) is outside the {ho}x{wo} map of layer {name!r}; "
+                         f"use 0 <= i < {ho} and 0 <= j < {wo}")
     r0, c0 = f.start[0] + i * f.jump[0], f.start[1] + j * f.jump[1]
     box = (r0, r0 + f.size[0], c0, c0 + f.size[1])
     if not clip:
         return box
-    h, w = image_shape if image_shape is not None else net.input_shape[1:]
     return (max(0, box[0]), min(h, box[1]), max(0, box[2]), min(w, box[3]))
+
+
+def _map_shapes(net, name, image_shape):
+    """{layer: output shape} for an image of (H, W), up to layer ``name`` only (later dense
+    layers need not accept the size)."""
+    shape, shapes = (net.input_shape[0],) + tuple(image_shape), {}
+    for layer in net.layers[:net.index(name) + 1]:
+        shape = shapes[layer.name] = layer.output_shape(shape)
+    return shapes
 
 
 def project_range(lo, hi, kernel, stride, pad, out_size):
@@ -86,7 +99,7 @@ def projective_field(net, name, box, image_shape=None):
     Returns a half-open box in the coordinates of that layer's output map.
     """
     h, w = image_shape if image_shape is not None else net.input_shape[1:]
-    shapes = net.output_shapes((net.input_shape[0], h, w))
+    shapes = _map_shapes(net, name, (h, w))
     stop = net.index(name)
     (r0, r1, c0, c1) = box
     if not (0 <= r0 < r1 <= h and 0 <= c0 < c1 <= w):

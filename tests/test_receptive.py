@@ -181,3 +181,18 @@ def test_errors():
         projective_field(net, "conv", (0, 7, 0, 1))
     with pytest.raises(InputError, match="inside the 6x6 image"):
         projective_field(net, "conv", (2, 2, 0, 1))
+
+
+def test_unit_outside_the_map_is_an_error():
+    net = small_top_net()  # conv's map is 4x4
+    assert unit_box(net, "conv", 3, 3) == (3, 6, 3, 6)
+    for i, j in [(4, 0), (0, 4), (-1, 0)]:
+        with pytest.raises(InputError, match="4x4"):
+            unit_box(net, "conv", i, j)
+
+
+def test_other_image_sizes_on_a_network_with_a_dense_top():
+    # only the layers up to the one asked about need to accept the size (not fc's 32 inputs)
+    net = small_top_net()
+    assert unit_box(net, "relu", 6, 0, image_shape=(9, 9)) == (6, 9, 0, 3)
+    assert projective_field(net, "conv", (8, 9, 0, 1), image_shape=(9, 9)) == (6, 7, 0, 1)
