@@ -118,7 +118,7 @@ def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
         return dx, None, None
     n_img, c, h, wd = x.shape
     o, _, kh, kw = w.shape
-    (sh, sw), (pt, pb, pl, pr) = stride, pad
+    (sh, sw), (pt, _, pl, _) = stride, pad
     ho, wo = g.shape[2], g.shape[3]
     k = c * kh * kw
     wm = w.reshape(o, k)

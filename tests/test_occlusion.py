@@ -1,0 +1,189 @@
+"""Occlusion: incremental equals naive, naive equals its definition and Captum, errors are clear."""
+import numpy as np
+import pytest
+
+import cnnvis
+from cnnvis.errors import InputError, TargetError
+from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax
+from cnnvis.methods.occlusion import occlusion, spread_per_pixel
+from cnnvis.methods.occlusion_approx import occlusion_drilldown, ssim
+from cnnvis.methods.occlusion_plan import make_plan
+from cnnvis.methods.targets import Unit
+
+# Incremental and naive run the same float32 arithmetic on differently cut windows
+# (Winograd tiles start elsewhere), so they agree to rounding: 1e-5 of the score scale.
+EXACT = 1e-5
+
+
+def small_net(seed=1):
+    return cnnvis.small_vgg(widths=(8, 16), input_shape=(3, 32, 32), classes=5, seed=seed)
+
+
+def odd_net(seed=2):
+    """Strided 5x5 conv, overlapping padded pool, asymmetric padding: not VGG's geometry."""
+    rng = np.random.default_rng(seed)
+    layers = [Conv2D(3, 6, 5, stride=2, padding=2, name="c1", rng=rng), ReLU(name="r1"),
+              MaxPool2D(3, stride=2, padding=1, name="p1"),
+              Conv2D(6, 8, 3, padding=(0, 1, 1, 0), name="c2", rng=rng), ReLU(name="r2"),
+              Conv2D(8, 8, 3, padding=1, name="c3", rng=rng), ReLU(name="r3"),
+              Flatten(name="flatten"), Dense(8 * 9 * 8, 4, name="predictions", rng=rng),
+              Softmax(name="softmax")]
+    return Network(layers, (3, 37, 35))
+
+
+def scale(result):
+    return max(1.0, float(np.abs(result.clean_scores).max()))
+
+
+@pytest.mark.parametrize("patch,stride,cover", [(4, 2, False), (5, 3, False), (8, 8, False), (7, 5, False),
+                                                ((6, 3), (2, 5), False), (32, 1, False), (7, 5, True),
+                                                ((6, 3), (4, 2), True)])
+def test_incremental_equals_naive_small_vgg(rng, patch, stride, cover):
+    net = small_net()
+    x = rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
+    naive = occlusion(net, x, [1, 3], patch, stride, method="naive", cover_edges=cover, progress=False)
+    incr = occlusion(net, x, [1, 3], patch, stride, batch_size=7, cover_edges=cover, progress=False)
+    assert np.abs(naive.heatmap - incr.heatmap).max() <= EXACT * scale(naive)
+    assert np.array_equal(naive.top_class, incr.top_class)
+
+
+@pytest.mark.parametrize("score", ["prob", "logit"])
+@pytest.mark.parametrize("patch,stride", [(5, 2), (9, 4), (11, 7)])
+def test_incremental_equals_naive_odd_geometry(rng, score, patch, stride):
+    net = odd_net()
+    x = np.zeros((1, 3, 37, 35), np.float32)
+    x[0, :, 10:25, 5:20] = 2.0  # structured: a bright square on black
+    x += 0.1 * rng.standard_normal(x.shape).astype(np.float32)
+    naive = occlusion(net, x, "predicted", patch, stride, score=score, method="naive", progress=False)
+    incr = occlusion(net, x, "predicted", patch, stride, score=score, batch_size=5, progress=False)
+    assert naive.heatmap.shape == (1, (37 - patch) // stride + 1, (35 - patch) // stride + 1)
+    assert np.abs(naive.heatmap - incr.heatmap).max() <= EXACT * scale(naive)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "max"])
+def test_unit_target_zeiler_fergus_variant(rng, reduce):
+    net = odd_net()
+    x = rng.standard_normal((1, 3, 37, 35)).astype(np.float32)
+    target = Unit("r2", channel=3, reduce=reduce)
+    naive = occlusion(net, x, target, 6, 3, method="naive", progress=False)
+    incr = occlusion(net, x, target, 6, 3, progress=False)
+    a = net.forward(x, until="r2")[0, 3]
+    assert naive.clean_scores[0] == pytest.approx(float(a.sum() if reduce == "sum" else a.max()), rel=1e-6)
+    assert naive.top_class is None
+    assert np.abs(naive.heatmap - incr.heatmap).max() <= EXACT * scale(naive)
+
+
+def test_known_answer_region_sum():
+    """logit = sum of the image's pixels inside a fixed region, so occluding with 0 lowers it
+    by exactly the region's pixels under the patch."""
+    h, w = 12, 10
+    mask = np.zeros((h, w), np.float32)
+    mask[3:9, 2:7] = 1
+    conv = Conv2D(1, 1, 1, name="id")
+    conv.params["weight"][:] = 1
+    conv.params["bias"][:] = 0
+    dense = Dense(h * w, 2, name="predictions")
+    dense.params["weight"][:] = np.stack([mask.ravel(), 0 * mask.ravel()])
+    dense.params["bias"][:] = 0
+    net = Network([conv, ReLU(name="relu"), Flatten(name="flat"), dense], (1, h, w))
+    img = np.random.default_rng(0).uniform(0, 1, (1, 1, h, w)).astype(np.float32)
+    res = occlusion(net, img, 0, patch=(3, 4), stride=(2, 3), score="logit", fill=0.0, progress=False)
+    for i in range(res.heatmap.shape[1]):
+        for j in range(res.heatmap.shape[2]):
+            covered = (img[0, 0] * mask)[2 * i:2 * i + 3, 3 * j:3 * j + 4].sum()
+            assert res.heatmap[0, i, j] == pytest.approx(covered, abs=1e-5)
+
+
+def test_fill_image_and_channel_values(rng):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    blurred = np.full((3, 32, 32), 0.5, np.float32) + x[0] * 0.1
+    for fill in (np.array([0.1, -0.2, 0.3], np.float32), blurred):
+        naive = occlusion(net, x, 0, 6, 4, fill=fill, method="naive", progress=False)
+        incr = occlusion(net, x, 0, 6, 4, fill=fill, progress=False)
+        assert np.abs(naive.heatmap - incr.heatmap).max() <= EXACT
+
+
+def test_vgg16_incremental_equals_naive_at_full_size():
+    """Real size: VGG16's conv stack at 224x224, patch 16, positions 104 apart (a 3x3 grid of
+    borders and centre). In float64 the two agree to 1e-9 of the score: the incremental
+    algorithm is exact, and float32 differences are rounding only (the benchmark reports them:
+    about 1e-5 of the logit, the same as between two full float32 forwards that cut their
+    GEMMs differently)."""
+    net = cnnvis.vgg16(include_top=False, seed=3).astype(np.float64)
+    x = np.random.default_rng(5).uniform(-100, 100, (1, 3, 224, 224))
+    unit = Unit("block5_pool", channel=7, reduce="sum")  # the whole conv stack, no dense head
+    naive = occlusion(net, x, unit, 16, 104, method="naive", batch_size=9, progress=False)
+    incr = occlusion(net, x, unit, 16, 104, progress=False)
+    assert naive.heatmap.shape == (1, 3, 3) and np.abs(naive.heatmap).max() > 0
+    assert np.abs(naive.heatmap - incr.heatmap).max() <= 1e-9 * scale(naive)
+
+
+def test_per_pixel_matches_captum(torch, rng):
+    from captum.attr import Occlusion
+    from cnnvis.verify.torch_mirror import torch_mirror
+    net = small_net()
+    x = rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
+    ours = occlusion(net, x, [2, 4], 6, 4, fill=0.25, per_pixel=True, cover_edges=True, progress=False)
+    assert ours.heatmap.shape == (2, 8, 8)  # ceil((32 - 6) / 4) + 1: the last patch cut at the edge
+    model = torch_mirror(net)
+    theirs = Occlusion(model).attribute(torch.from_numpy(x), sliding_window_shapes=(3, 6, 6),
+                                        strides=(3, 4, 4), baselines=0.25, target=[2, 4])
+    theirs = theirs.detach().numpy()
+    assert np.allclose(theirs[:, 0], theirs[:, 2])  # Captum's windows span all channels
+    # float32 forwards in two frameworks: differences of probabilities agree to ~1e-6
+    assert np.abs(ours.pixel_map - theirs[:, 0]).max() <= 2e-6
+
+
+def test_spread_per_pixel_counts_windows():
+    heat = np.array([[[1.0, 3.0]]])  # two windows side by side, overlapping in one column
+    out = spread_per_pixel(heat, (2, 4), patch=(2, 3), stride=(1, 1))
+    assert np.allclose(out[0], [[1, 2, 2, 3], [1, 2, 2, 3]])
+
+
+def test_plan_flop_ratio_matches_krypton_setting():
+    plan = make_plan(cnnvis.vgg16(), (224, 224), (16, 16), (4, 4))
+    # the exact per-position work of VGG16, patch 16, stride 4 (PERF_NOTES.md: 0.109)
+    assert plan.flop_ratio((1, 1)) == pytest.approx(0.109, abs=0.002)
+    assert plan.flop_ratio((8, 8)) > plan.flop_ratio((1, 1))
+
+
+def test_approximations(rng):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    exact = occlusion(net, x, 1, 5, 1, progress=False)
+    same = occlusion(net, x, 1, 5, 1, tau=1.0, progress=False)
+    assert np.array_equal(exact.heatmap, same.heatmap)
+    cut = occlusion(net, x, 1, 5, 1, tau=0.3, progress=False)
+    assert cut.heatmap.shape == exact.heatmap.shape and not np.allclose(cut.heatmap, exact.heatmap)
+    full = occlusion_drilldown(net, x, 1, 5, 1, coarse_stride=4, fraction=1.0, block=4, progress=False)
+    assert full.info["exact_fraction"] == 1.0
+    assert np.abs(full.heatmap - exact.heatmap).max() <= EXACT
+    part = occlusion_drilldown(net, x, 1, 5, 1, coarse_stride=4, fraction=0.3, block=4, progress=False)
+    assert 0 < part.info["exact_fraction"] < 1
+    assert ssim(exact.heatmap[0], exact.heatmap[0]) == pytest.approx(1.0)
+    assert ssim(part.heatmap[0], exact.heatmap[0]) < 1.0
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"patch": 40}, "larger than the 32x32 image"),
+    ({"stride": 0}, "stride must be a positive integer"),
+    ({"patch": -3}, "patch must be a positive integer"),
+    ({"fill": np.zeros(2)}, "fill must be a number"),
+    ({"fill": np.nan}, "NaN"),
+    ({"method": "fast"}, "method must be one of"),
+    ({"method": "naive", "tau": 0.5}, "needs method='incremental'"),
+    ({"batch_size": 0}, "batch_size must be at least 1"),
+])
+def test_bad_parameters(rng, kwargs, message):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with pytest.raises(InputError, match=message):
+        occlusion(net, x, 0, **{"patch": 8, "stride": 4, **kwargs}, progress=False)
+
+
+def test_bad_target(rng):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with pytest.raises(TargetError, match="out of range"):
+        occlusion(net, x, 9, 8, 4, progress=False)
