@@ -55,7 +55,8 @@ def test_checkpoints_and_history_are_written_and_reload(tmp_path):
     history = train(net, halves(), halves(16, seed=1), epochs=3, batch_size=16, seed=0,
                     checkpoint_dir=tmp_path, progress=False)
     names = sorted(os.listdir(tmp_path))
-    assert names == ["epoch_001.h5", "epoch_002.h5", "epoch_003.h5", "history.csv", "history.json"]
+    assert names == ["epoch_000.h5", "epoch_001.h5", "epoch_002.h5", "epoch_003.h5", "history.csv",
+                     "history.json"]
     last = load(tmp_path / "epoch_003.h5")
     for (_, _, p), (_, _, q) in zip(net.parameters(), last.parameters()):
         np.testing.assert_array_equal(p, q)

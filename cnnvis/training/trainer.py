@@ -105,7 +105,8 @@ def train(net, train_data, val_data=None, epochs=10, batch_size=64, optimizer=No
     (lambda/2)||w||^2 and lambda|w| penalties on conv and dense weights (not biases).
     augment: an Augment (flips, shifts) applied to training batches. frozen: names of
     layers whose parameters stay fixed (no gradients computed for them).
-    checkpoint_dir: write epoch_001.h5, ... and history.json / history.csv there.
+    checkpoint_dir: write epoch_000.h5 (the initial weights), epoch_001.h5, ... and
+    history.json / history.csv there.
     on_epoch: called with each epoch's row of the history.
     """
     x, y = as_arrays(net, train_data)
@@ -126,6 +127,8 @@ def train(net, train_data, val_data=None, epochs=10, batch_size=64, optimizer=No
                        "lr": base_lr, "schedule": schedule, "weight_decay": weight_decay, "l1": l1,
                        "augment": repr(augment), "frozen": list(frozen), "seed": seed,
                        "train_size": len(x), "val_size": len(val[0]) if val else 0})
+    if checkpoint_dir:
+        save(net, os.path.join(checkpoint_dir, "epoch_000.h5"))  # the start, for filters over training
     for epoch in range(epochs):
         start = time.perf_counter()
         optimizer.lr = learning_rate(schedule, base_lr, epoch, epochs)
