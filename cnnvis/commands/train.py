@@ -1,6 +1,6 @@
 """`cnnvis train`: train a small VGG on Fashion-MNIST or MNIST with the engine's own backprop.
 
-Writes to --out: checkpoints/epoch_NNN.h5 and checkpoints/history.{json,csv} (each epoch),
+Writes to --out: checkpoints/epoch_NNN.h5 (000: the initial weights) and checkpoints/history.{json,csv},
 model.h5 (the final network, class names included), curves.png, test.csv (test accuracy
 of the final model, or of every epoch with --test-each-epoch) and, with --gifs,
 filters.gif and class_model.gif.
@@ -74,7 +74,7 @@ def run(args):
         for e, loss, acc in rows:
             say(f"test ({len(test)} images) after epoch {e}: loss {loss:.4f}, accuracy {acc:.4f}")
     if args.gifs:
-        from cnnvis.render.evolution import save_class_model_gif, save_filters_gif
+        from cnnvis.render.training import save_class_model_gif, save_filters_gif
         save_filters_gif(folder, os.path.join(args.out, "filters.gif"), progress=progress)
         target = int(args.gif_class) if args.gif_class.isdigit() else args.gif_class
         save_class_model_gif(folder, os.path.join(args.out, "class_model.gif"), target, progress=progress)

@@ -1,7 +1,12 @@
 """Pictures of training: loss and accuracy curves, and how the network changes over epochs."""
 import numpy as np
+from PIL import Image
 
-from .common import new_figure, save_figure
+from ..engine import to_host
+from ..errors import InputError
+from ..io import atomic_path
+from ..progress import bar
+from .common import image_grid, new_figure, normalize, save_figure, to_uint8
 
 
 def _series(ax, epochs, values, label, style):
@@ -49,3 +54,89 @@ def accuracy_comparison_figure(curves, title, ylabel="test accuracy"):
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def figure_pixels(fig):
+    """The rendered figure as a uint8 RGB array (H, W, 3)."""
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def save_gif(frames, path, seconds_per_frame=0.7, hold_last=3):
+    """Write uint8 RGB frames (same size) as a looping GIF, atomically; the last frame is
+    shown hold_last times as long. Returns path."""
+    images = [Image.fromarray(f) for f in frames]
+    durations = [int(1000 * seconds_per_frame)] * len(images)
+    durations[-1] *= hold_last
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
+                       duration=durations, optimize=False)
+    return path
+
+
+def first_conv(net):
+    convs = net.layers_of_type("Conv2D")
+    if not convs:
+        raise InputError(f"{net.name} has no Conv2D layer whose filters could be shown")
+    return convs[0]
+
+
+def filters_figure(net, layer=None, scale=None, title=None, cols=8):
+    """The kernels of a conv layer (default the first) as a grid, blue < 0 < red.
+
+    Single-channel kernels (O, 1, KH, KW) are drawn on one symmetric colour scale, +-scale
+    (default max |w|), so frames of different epochs compare; RGB kernels are min-max scaled.
+    """
+    layer = layer or first_conv(net)
+    w = to_host(net[layer].params["weight"]).astype(np.float64)
+    scale = scale or float(np.abs(w).max())
+    rows = int(np.ceil(len(w) / cols))
+    fig = new_figure(1.0 * cols + 0.9, 1.0 * rows + 0.6, dpi=100)
+    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [0.15], wspace=0.08, hspace=0.08)
+    for k, kernel in enumerate(w):
+        ax = fig.add_subplot(grid[k // cols, k % cols])
+        if kernel.shape[0] == 1:
+            im = ax.imshow(kernel[0], cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+        else:
+            ax.imshow(normalize(kernel.transpose(1, 2, 0)), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if w.shape[1] == 1:
+        fig.colorbar(im, cax=fig.add_subplot(grid[:, cols]), label="weight")
+    fig.suptitle(title or f"{layer}: {len(w)} filters {w.shape[2]}x{w.shape[3]}")
+    return fig
+
+
+def save_filters_gif(checkpoint_dir, path, layer=None, progress=None):
+    """A GIF of a conv layer's filters (default the first conv) at every checkpoint, one
+    colour scale for all frames. Returns path."""
+    from ..training.checkpoints import load_checkpoints
+    nets = load_checkpoints(checkpoint_dir)
+    layer = layer or first_conv(nets[0][1])
+    scale = max(float(np.abs(to_host(net[layer].params["weight"])).max()) for _, net in nets)
+    frames = [figure_pixels(filters_figure(net, layer, scale, f"{layer} after epoch {epoch}"))
+              for epoch, net in bar(nets, desc="filters", progress=progress)]
+    return save_gif(frames, path)
+
+
+def class_model_figure(images, titles, suptitle):
+    """Class model images (N, H, W, C) in [0, 255] side by side with their titles."""
+    fig = new_figure(1.9 * len(images) + 0.2, 2.4, dpi=100)
+    pictures = [to_uint8(np.repeat(img, 3 // img.shape[-1], axis=-1)) for img in images]  # 0..255 as is
+    return image_grid(fig, pictures, titles, cols=len(images), suptitle=suptitle)
+
+
+def save_class_model_gif(checkpoint_dir, path, target=0, steps=200, progress=None):
+    """A GIF of the class model (methods/class_model.py) of ``target`` (a class index or name,
+    or a list of them) at every checkpoint; each frame starts from the same seeded noise."""
+    from ..methods.class_model import class_model
+    from ..methods.targets import resolve
+    from ..training.checkpoints import load_checkpoints
+    targets = list(target) if isinstance(target, (list, tuple)) else [target]
+    frames = []
+    for epoch, net in bar(load_checkpoints(checkpoint_dir), desc="class models", progress=progress):
+        classes = resolve(net, np.zeros((len(targets), *net.input_shape)), targets)
+        images = class_model(net, classes, steps=steps, progress=False)
+        names = [net.class_names[c] if net.class_names else f"class {c}" for c in classes]
+        frames.append(figure_pixels(class_model_figure(images, names, f"class model, epoch {epoch}")))
+    return save_gif(frames, path)
