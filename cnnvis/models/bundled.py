@@ -1,0 +1,20 @@
+"""The bundled model: a small VGG trained by cnnvis itself on Fashion-MNIST.
+
+cnnvis/data/fashion_mnist_vgg.h5 (cnnvis's HDF5 format, float32, class names inside):
+two blocks of two 3x3 convs (32 and 64 channels) + ReLU, 2x2 max-pools, fc 256 + ReLU +
+dropout 0.4, 10 logits, softmax; input (1, 28, 28), pixels / 255. How it was trained and
+its accuracy per epoch: docs/training-log.md.
+"""
+from importlib import resources
+
+MODEL_FILE = "fashion_mnist_vgg.h5"
+
+
+def bundled_model_path():
+    return str(resources.files("cnnvis") / "data" / MODEL_FILE)
+
+
+def bundled_model():
+    """The bundled Fashion-MNIST network (a fresh copy on each call), in inference mode."""
+    from ..weights import load
+    return load(bundled_model_path()).eval()
