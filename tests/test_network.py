@@ -289,3 +289,18 @@ def test_preprocess_errors():
         Preprocessing("HSV")
     with pytest.raises(InputError, match="positive std"):
         Preprocessing("RGB", 1, [0, 0, 0], [1, 0, 1])
+
+
+def test_backward_needs_a_forward_and_the_right_shape(net, x):
+    with pytest.raises(InputError, match="forward"):
+        net.backward(np.ones((2, 3), np.float32))  # nothing cached yet
+    net.forward(x, until="pool1")
+    with pytest.raises(InputError, match="forward"):
+        net.backward(np.ones((2, 3), np.float32))  # 'softmax' was not reached
+    net.forward(x)
+    # the shape of another layer's output: it used to come back silently wrong (a ReLU
+    # read past the end of its cached output)
+    with pytest.raises(InputError, match=r"\(2, 4, 8, 8\).*\(2, 1, 8, 8\)|\(2, 1, 8, 8\).*\(2, 4, 8, 8\)"):
+        net.backward(np.ones((2, 1, 8, 8), np.float32), start="relu1")
+    with pytest.raises(InputError, match="batch|shape"):
+        net.backward(np.ones((3, 3), np.float32))

@@ -115,9 +115,20 @@ class Network:
                              f"{self.layers[j].name!r}, which is not before it")
         param_grads = self.training if param_grads is None else param_grads
         g = to_device(grad, self.backend).astype(self.dtype, copy=False)
+        self._check_grad(g, self.layers[i].name)
         for layer in reversed(self.layers[j + 1:i + 1]):
             g = layer.backward(g, rule=rule, param_grads=param_grads)
         return g
+
+    def _check_grad(self, g, name):
+        """grad must have the shape of layer ``name``'s output in the last forward pass."""
+        out = self.activations.get(name)
+        if out is None:
+            raise InputError(f"backward from {name!r} needs a forward pass through it first: "
+                             f"call net.forward(x) (with until={name!r} or later)")
+        if tuple(g.shape) != tuple(out.shape):
+            raise InputError(f"grad has shape {tuple(g.shape)}, but the output of {name!r} in the last "
+                             f"forward pass has shape {tuple(out.shape)}; give dL/d(that output)")
 
     def predict(self, x, batch_size=32):
         """Output of the last layer for input x (N, C, H, W), on the host, in batches."""
