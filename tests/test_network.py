@@ -304,3 +304,9 @@ def test_backward_needs_a_forward_and_the_right_shape(net, x):
         net.backward(np.ones((2, 1, 8, 8), np.float32), start="relu1")
     with pytest.raises(InputError, match="batch|shape"):
         net.backward(np.ones((3, 3), np.float32))
+
+
+def test_layer_repr():
+    assert repr(ReLU(name="r")) == "ReLU(name='r')"
+    assert repr(Dropout(0.25)) == "Dropout(p=0.25, name=None)"
+    assert repr(Dense(3, 2, name="fc")) == "Dense(in_features=3, out_features=2, name='fc')"

@@ -87,5 +87,5 @@ class Layer:
         return self
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({args}, name={self.name!r})"
+        args = [f"{k}={v!r}" for k, v in self.config().items()] + [f"name={self.name!r}"]
+        return f"{type(self).__name__}({', '.join(args)})"
