@@ -84,7 +84,8 @@ def read_keras(f, source, net=None):
     if extra:
         raise WeightsError(f"{source} has weights for layer(s) {', '.join(extra)}, which "
                            f"{net.name} does not have; give net= a Network with the file's layer names")
-    require_complete(net, layers, source, f"; the file's layers with weights are: {', '.join(layers)}")
+    require_complete(net, layers, source, f"; the file's layers with weights are: {', '.join(layers)}"
+                     "; for another architecture give net= a Network with those layer names")
     for name, (kernel, bias) in layers.items():
         set_params(net, name, from_keras(net, name, kernel[()], bias[()], source), source)
     return net.to(net.backend)

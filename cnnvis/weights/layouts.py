@@ -54,7 +54,8 @@ def from_keras(net, name, kernel, bias, source):
     kind = type(layer).__name__
     if kind not in LAYOUT:
         raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a {kind} without weights")
-    for what, value, ours in (("kernel", kernel, layer.params["weight"]), ("bias", bias, layer.params["bias"])):
+    pairs = (("kernel", kernel, layer.params["weight"]), ("bias", bias, layer.params["bias"]))
+    for what, value, ours in pairs:
         want = keras_shape(kind, ours.shape)
         if tuple(value.shape) != want:
             raise WeightsError(f"{source}: layer {name!r} {what} has shape {tuple(value.shape)} in the "
