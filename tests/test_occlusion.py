@@ -187,3 +187,10 @@ def test_bad_target(rng):
     x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
     with pytest.raises(TargetError, match="out of range"):
         occlusion(net, x, 9, 8, 4, progress=False)
+
+
+def test_bad_unit(rng):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with pytest.raises(TargetError, match="channel 99 is out of range"):
+        occlusion(net, x, Unit("block1_conv1_relu", 99), 8, 4, progress=False)

@@ -146,6 +146,9 @@ class Sweep:
         self.net, self.x, self.n = net, x, len(x)
         self.targets = T.resolve(net, x, target)
         self.layer = T.target_layer(net, self.targets, score)
+        for t in self.targets:
+            if isinstance(t, T.Unit):
+                T.check_unit(t, net.output_shapes((x.shape[1], h, w))[self.layer])
         self.grid = (grid_size(h, self.patch[0], self.stride[0], cover_edges),
                      grid_size(w, self.patch[1], self.stride[1], cover_edges))
         batch_size = (64 if method == "incremental" else 8) if batch_size is None else int(batch_size)
