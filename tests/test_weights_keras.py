@@ -267,3 +267,20 @@ def test_not_vgg16_without_net_says_what_to_do(tmp_path, rng):
     write_keras2(path, {k: v for k, v in weights.items() if k.startswith("block")}, names[:7])
     with pytest.raises(WeightsError, match="no weights for layer.*block3_conv1.*give net="):
         load(path)  # a small Keras net is not VGG16: every missing VGG16 layer is listed
+
+
+def test_whole_model_file_reads_model_weights_group(tmp_path, rng):
+    """model.save() in Keras 2 puts the same layout under /model_weights."""
+    import h5py
+    weights, names = small_keras(rng)
+    write_keras2(tmp_path / "model.h5", weights, names)
+    with h5py.File(tmp_path / "model.h5", "r+") as f:
+        f.create_group("model_weights")
+        for name in names:
+            f.move(name, f"model_weights/{name}")
+        f["model_weights"].attrs["layer_names"] = f.attrs["layer_names"]
+        del f.attrs["layer_names"]
+        f.attrs["model_config"] = "{}"
+    assert detect_format(tmp_path / "model.h5") == "keras"
+    net = load(tmp_path / "model.h5", net=small_net())
+    np.testing.assert_array_equal(net["predictions"].params["weight"], weights["predictions"][0].T)

@@ -7,6 +7,8 @@ randomly initialised by PyTorch, saved with torch.save and loaded with cnnvis.
 Tolerance 1e-4 relative (max|ours - torch| / max|torch|), float32: the same products
 summed in different orders through 16 layers give ~1e-6 (see the assertion messages).
 """
+import sys
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,9 @@ def test_bad_state_dicts(torch, saved, tmp_path):
         (tmp_path / "cut.pth").write_bytes(f.read(4096))  # a download cut short
     with pytest.raises(WeightsError, match="cannot read .*cut.pth as a PyTorch file"):
         load(tmp_path / "cut.pth")
+
+
+def test_without_torch_the_error_says_how_to_install(saved, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    with pytest.raises(WeightsError, match=r"needs PyTorch: pip install torch==2.13.0"):
+        load(saved[1])

@@ -58,7 +58,11 @@ def _hdf5_format(f):
 
 def detect_format(path):
     """'cnnvis', 'keras', 'keras3' or 'torchvision' for the file at ``path``."""
+    path = os.fspath(path)
     _check_file(path)
+    if path.lower().endswith(".keras"):
+        raise WeightsError(f"{path} is a Keras 3 .keras archive (a zip): unzip it and load the "
+                           "model.weights.h5 inside")
     with open(path, "rb") as f:
         head = f.read(8)
     if head[:4] == ZIP_SIGNATURE or (head != HDF5_SIGNATURE and path.lower().endswith(TORCH_SUFFIXES)):
