@@ -29,6 +29,16 @@ def assert_passed(result):
     assert result.passed(TOL), result.table(entries=5)
 
 
+@pytest.fixture
+def check(record_property):
+    """assert_passed that also records the measured errors (see them with --junitxml)."""
+    def run(result):
+        record_property("abs", result.max_abs_error)
+        record_property("rel", result.max_rel_error)
+        assert_passed(result)
+    return run
+
+
 # (in, out, kernel, stride, padding, H, W); the comment says which path 'auto' takes
 CONVS = [
     (1, 2, 3, 1, 1, 6, 6),              # direct kernel (C*KH*KW = 9 <= 27)
@@ -48,17 +58,17 @@ CONVS = [
 
 
 @pytest.mark.parametrize("c, o, k, s, pad, h, w", CONVS)
-def test_conv2d(conv_algorithm, c, o, k, s, pad, h, w):
+def test_conv2d(check, conv_algorithm, c, o, k, s, pad, h, w):
     layer = Conv2D(c, o, k, s, pad, rng=np.random.default_rng(c * 10 + o))
     layer.params["bias"] = np.linspace(-1, 1, o).astype(np.float32)
     result = gradcheck_layer(layer, (2, c, h, w))
     assert [t.name for t in result.tensors] == ["input", "weight", "bias"]
-    assert_passed(result)
+    check(result)
 
 
 @pytest.mark.parametrize("rule", ["deconvnet", "guided"])
-def test_conv2d_is_untouched_by_the_rule(conv_algorithm, rule):
-    assert_passed(gradcheck_layer(Conv2D(4, 3, 3, padding=1), (2, 4, 5, 5), rule=rule))
+def test_conv2d_is_untouched_by_the_rule(check, conv_algorithm, rule):
+    check(gradcheck_layer(Conv2D(4, 3, 3, padding=1), (2, 4, 5, 5), rule=rule))
 
 
 POOLS = [  # (kernel, stride, padding, H, W)
@@ -74,15 +84,15 @@ POOLS = [  # (kernel, stride, padding, H, W)
 
 @pytest.mark.parametrize("k, s, pad, h, w", POOLS)
 @pytest.mark.parametrize("rule", ["gradient", "deconvnet", "guided"])
-def test_maxpool2d(k, s, pad, h, w, rule):
+def test_maxpool2d(check, k, s, pad, h, w, rule):
     # Switches route g the same way under every rule, so all three are true gradients here.
-    assert_passed(gradcheck_layer(MaxPool2D(k, s, pad), (2, 3, h, w), rule=rule))
+    check(gradcheck_layer(MaxPool2D(k, s, pad), (2, 3, h, w), rule=rule))
 
 
-def test_relu_gradient_rule():
+def test_relu_gradient_rule(check):
     result = gradcheck_layer(ReLU(), (2, 3, 5, 4))
     assert result["input"].method == "central differences"
-    assert_passed(result)
+    check(result)
 
 
 def relu_rules_by_hand(x, g):
@@ -117,21 +127,21 @@ def test_gradcheck_compares_relu_rules_with_their_formula(rule):
     assert result["input"].max_abs_error == 0.0  # a mask applied to g: no rounding at all
 
 
-def test_dense():
+def test_dense(check):
     layer = Dense(7, 5, rng=np.random.default_rng(3))
     layer.params["bias"] = np.arange(5, dtype=np.float32)
     result = gradcheck_layer(layer, (3, 7))
     assert [t.name for t in result.tensors] == ["input", "weight", "bias"]
-    assert_passed(result)
+    check(result)
 
 
-def test_flatten():
-    assert_passed(gradcheck_layer(Flatten(), (2, 3, 4, 5)))
+def test_flatten(check):
+    check(gradcheck_layer(Flatten(), (2, 3, 4, 5)))
 
 
-def test_dropout_training_mask_held_fixed():
+def test_dropout_training_mask_held_fixed(check):
     result = gradcheck_layer(Dropout(0.4, seed=7), (2, 3, 6, 6), training=True)
-    assert_passed(result)
+    check(result)
     # the mask is a real one: some inputs dropped, and there the numeric gradient is 0 too
     inp = result["input"]
     dropped = inp.analytic == 0
@@ -139,13 +149,13 @@ def test_dropout_training_mask_held_fixed():
     assert np.all(inp.reference[dropped] == 0)
 
 
-def test_dropout_inference_is_identity():
+def test_dropout_inference_is_identity(check):
     result = gradcheck_layer(Dropout(0.5), (2, 3, 4, 4), training=False)
-    assert_passed(result)
+    check(result)
 
 
-def test_softmax():
-    assert_passed(gradcheck_layer(Softmax(), (3, 7)))
+def test_softmax(check):
+    check(gradcheck_layer(Softmax(), (3, 7)))
 
 
 # ---- the checker itself -------------------------------------------------------------------
@@ -211,7 +221,7 @@ def test_table_shows_entries():
     assert "PASSED" in text and "rel error" in text
 
 
-def test_network_whole(conv_algorithm):
+def test_network_whole(check, conv_algorithm):
     rng = np.random.default_rng(0)
     net = Network([Conv2D(2, 4, 3, padding=(1, 0, 2, 1), name="conv1", rng=rng), ReLU(name="relu1"),
                    MaxPool2D(3, 2, 1, name="pool1"), Conv2D(4, 3, 3, stride=2, name="conv2", rng=rng),
@@ -226,5 +236,5 @@ def test_network_whole(conv_algorithm):
     assert [t.name for t in result.tensors] == ["input", "conv1.weight", "conv1.bias", "conv2.weight",
                                                 "conv2.bias", "fc.weight", "fc.bias", "out.weight",
                                                 "out.bias"]
-    assert_passed(result)
+    check(result)
     assert net.dtype == np.float32 and not net.training  # the caller's network is untouched

@@ -229,6 +229,8 @@ def test_small_vgg_rules(torch, record_property, dtype, rule):
     logits, theirs = torch_input_grad(mirror[:-1], x, g, rule, torch)
     err = rel_err(ours, theirs)
     record_property("input grad rel", err)
+    record_property("input grad abs", float(np.abs(ours - theirs).max()))
     record_property("logits rel", rel_err(net.activations["predictions"], logits))
+    record_property("logits abs", float(np.abs(net.activations["predictions"] - logits).max()))
     assert rel_err(net.activations["predictions"], logits) <= SMALL_TOL[dtype]
     assert err <= SMALL_TOL[dtype]
