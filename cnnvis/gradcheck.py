@@ -15,15 +15,17 @@ a tensor is measured over the entries checked a (analytic) and n (numeric) as
     max abs error = max_t |a_t - n_t|
     rel error     = ||a - n||_2 / max(||a||_2, ||n||_2, 1e-300)     (norm-based)
 
-An elementwise |a_t - n_t| / max(|a_t|, |n_t|) would flag entries that are zero up to
-rounding, so we use the norm-based one (as Chainer's and cs231n's checks do in effect).
+An elementwise |a_t - n_t| / max(|a_t|, |n_t|) blows up at entries that are zero up to
+rounding (a true 0 against a numeric 1e-11), so the norm-based one is used.
 
-Kinks: ReLU has none to the eps-scale unless an input is within eps of 0, max-pool none
-unless two entries of a window are within 2 eps. Layer inputs are therefore drawn
-kink-safe (``kink_safe_input``): distinct magnitudes on a shuffled grid in [0.1, 1]
-with random signs, so |x| >= 0.1 and any two entries differ by >= 0.9 / (x.size - 1),
-far more than 2 eps for the sizes used here. Dropout's mask is held fixed by rewinding
-the layer's random generator before every evaluation.
+Kinks: a central difference across a kink measures the wrong slope. ReLU has one where
+an input is 0, max-pool where two entries of a window tie; the difference crosses one
+when an input is within eps of 0, or two window entries within 2 eps of each other.
+Layer inputs are therefore drawn kink-safe (``kink_safe_input``): distinct magnitudes
+on a shuffled grid in [0.1, 1] with random signs, so |x| >= 0.1 and any two entries
+differ by >= 0.9 / (x.size - 1): more than 2 eps (the default 1e-6) up to 450,000
+entries, and at least 4e-3 for the default shapes. Dropout's mask is held fixed by rewinding the
+layer's random generator before every evaluation.
 
 The deconvnet and guided rules are not the gradient of anything: under them a ReLU is
 compared with its rule's formula (DESIGN.md's table) instead of finite differences;
