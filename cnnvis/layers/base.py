@@ -42,6 +42,16 @@ def padding4(value, kernel):
     return tuple(int(p) for p in pads)
 
 
+def initial_weights(shape, fan_in, init, rng, dtype):
+    """'he': N(0, 2 / fan_in) (He et al. 2015), seeded by rng; 'zeros': placeholders to load into."""
+    if init == "zeros":
+        return np.zeros(shape, dtype)
+    if init != "he":
+        raise InputError(f"init must be 'he' or 'zeros', got {init!r}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+
+
 class Layer:
     """Base class. Subclasses define forward(x) and backward(g, rule, param_grads).
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..engine import ops
 from ..errors import InputError
-from .base import Layer, pair, padding4
+from .base import Layer, initial_weights, pair, padding4
 
 
 class Conv2D(Layer):
@@ -19,10 +19,11 @@ class Conv2D(Layer):
     Shapes: x (N, C, H, W), W (O, C, KH, KW), b (O,), y (N, O, Ho, Wo) with
     Ho = floor((H + pt + pb - KH) / sh) + 1 (likewise Wo).
     padding: int, (ph, pw), (top, bottom, left, right), 'valid' or 'same'.
+    init: 'he' (random, for training; seeded by rng) or 'zeros' (cheap, for weights about to be loaded).
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=0,
-                 name=None, rng=None, dtype=np.float32):
+                 name=None, rng=None, dtype=np.float32, init="he"):
         super().__init__(name)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size")
@@ -31,10 +32,9 @@ class Conv2D(Layer):
             raise InputError("padding='same' is only defined here for stride 1; give the pads")
         self.padding = padding4(padding, self.kernel_size)
         kh, kw = self.kernel_size
-        rng = rng if rng is not None else np.random.default_rng(0)
-        fan_in = self.in_channels * kh * kw  # He initialisation, for training from scratch
-        w = rng.standard_normal((self.out_channels, self.in_channels, kh, kw)) * np.sqrt(2.0 / fan_in)
-        self.params = {"weight": w.astype(dtype), "bias": np.zeros(self.out_channels, dtype)}
+        shape = (self.out_channels, self.in_channels, kh, kw)
+        self.params = {"weight": initial_weights(shape, self.in_channels * kh * kw, init, rng, dtype),
+                       "bias": np.zeros(self.out_channels, dtype)}
 
     @property
     def geometry(self):

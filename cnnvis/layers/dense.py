@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..errors import InputError
-from .base import Layer
+from .base import Layer, initial_weights
 
 
 class Dense(Layer):
@@ -11,14 +11,15 @@ class Dense(Layer):
     Backward, with g = dL/dy:  dx = g W,  dW = g^T x,  db = sum_n g[n].
     The backward rule does not change a dense layer.
     Shapes: x (N, D_in), W (D_out, D_in) as PyTorch, b (D_out,), y (N, D_out).
+    init: 'he' (random, seeded by rng) or 'zeros' (for weights about to be loaded).
     """
 
-    def __init__(self, in_features, out_features, name=None, rng=None, dtype=np.float32):
+    def __init__(self, in_features, out_features, name=None, rng=None, dtype=np.float32, init="he"):
         super().__init__(name)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        rng = rng if rng is not None else np.random.default_rng(0)
-        w = rng.standard_normal((self.out_features, self.in_features)) * np.sqrt(2.0 / self.in_features)
-        self.params = {"weight": w.astype(dtype), "bias": np.zeros(self.out_features, dtype)}
+        shape = (self.out_features, self.in_features)
+        self.params = {"weight": initial_weights(shape, self.in_features, init, rng, dtype),
+                       "bias": np.zeros(self.out_features, dtype)}
 
     def output_shape(self, input_shape):
         if tuple(input_shape) != (self.in_features,):

@@ -36,8 +36,8 @@ def vgg16_for(top, fc1_inputs=None, classes=1000):
     """VGG16 with random weights shaped like a file: fc1 reads 512 * s * s features from a
     (32 s)x(32 s) input (s = 7 for 224x224); ImageNet class names when it has 1000 classes."""
     if not top:
-        return vgg16(include_top=False)
+        return vgg16(include_top=False, init="zeros")
     side = math.isqrt(fc1_inputs // 512) if fc1_inputs else 7
     size = 32 * side if side >= 1 and 512 * side * side == fc1_inputs else 224
     names = imagenet_class_names() if classes == 1000 else None
-    return vgg16(True, input_shape=(3, size, size), classes=int(classes), class_names=names)
+    return vgg16(True, input_shape=(3, size, size), classes=int(classes), class_names=names, init="zeros")

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine import to_host
 from ..errors import InputError, WeightsError
 from ..io import atomic_path
-from ..layers import LAYER_TYPES, Network
+from ..layers import LAYER_TYPES, Conv2D, Dense, Network
 from ..preprocessing import Preprocessing
 from .checks import set_params
 
@@ -65,8 +65,11 @@ def read_native(f, path="<file>"):
         if cls is None:
             raise WeightsError(f"{path}: unknown layer type {spec.get('type')!r}; was it written by "
                                "a newer cnnvis?")
+        config = dict(spec.get("config", {}))
+        if cls in (Conv2D, Dense):
+            config["init"] = "zeros"  # placeholders: the file's weights replace them below
         try:
-            layers.append(cls(name=spec["name"], **spec.get("config", {})))
+            layers.append(cls(name=spec["name"], **config))
         except (KeyError, TypeError, InputError) as exc:
             raise WeightsError(f"{path}: corrupt layer description {spec} ({exc})") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
