@@ -6,7 +6,7 @@ import sys
 
 from .errors import CnnvisError
 
-COMMANDS = ["info", "summary", "train", "weights"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
+COMMANDS = ["info", "summary", "train", "weights", "trace", "gradcheck"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
 
 
 def build_parser():
