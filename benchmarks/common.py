@@ -50,11 +50,10 @@ def header(title):
     import torch
 
     import cnnvis
-    from cnnvis import engine
-    from cnnvis.engine.threads import blas_report
+    from cnnvis.engine.parallel import blas_report, num_threads
     print(f"# {title}")
     print(f"cnnvis {cnnvis.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"numpy {np.__version__}, numba threading layer {engine.THREADING_LAYER}")
+          f"numpy {np.__version__}, cnnvis CPU threads {num_threads()}")
     print(f"{blas_report()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
           f"CPU: {_cpu_name()}, {os.cpu_count()} cores")
     print(f"command: python {' '.join(sys.argv)}")

@@ -7,7 +7,6 @@ project's benchmark machine (a 2-core AMD Zen 5 with AVX-512):
 * OPENBLAS_CORETYPE=SKYLAKEX on AMD CPUs with AVX-512: NumPy's OpenBLAS does not
   know Zen 5 and falls back to its AVX2 'Haswell' kernels; its AVX-512 kernels
   run sgemm at 350-420 instead of 200-240 GFLOP/s on our convolution shapes.
-* OMP_WAIT_POLICY=PASSIVE: see engine/threads.py.
 """
 import os
 import sys

@@ -1,6 +1,5 @@
 """The engine: backend selection and the array operations layers are built from."""
 from .memory import tune_malloc
-from .threads import configure_threads
 from .backend import (BACKENDS, array_module, get_backend, is_gpu_array, set_backend,
                       to_device, to_host)
 
@@ -8,4 +7,3 @@ __all__ = ["BACKENDS", "array_module", "get_backend", "is_gpu_array", "set_backe
            "to_device", "to_host"]
 
 MALLOC_TUNED = tune_malloc()
-THREADING_LAYER = configure_threads()

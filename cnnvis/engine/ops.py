@@ -5,11 +5,11 @@ On the CPU a convolution is computed one of three ways:
     row by row, see cpu_kernels.conv_direct_stride1;
   * Winograd (3x3 kernels, stride 1): F(2x2, 3x3), see winograd.py; 2.25x fewer
     multiplications, used by every conv of VGG16 but the first;
-  * 'im2col': copy each receptive field into a column, then one BLAS GEMM per chunk of
+  * im2col: copy each receptive field into a column, then one BLAS GEMM per chunk of
     output rows (the chunk of columns stays in cache); any kernel, stride and padding.
-Pooling and ReLU are Numba kernels. On the GPU the same functions call
-engine/gpu_kernels.py. Layers call only these functions; nothing above the engine
-touches a kernel.
+Pooling and ReLU are Numba kernels. Work is split over the cores by engine/parallel.py.
+On the GPU the same functions call engine/gpu_kernels.py. Layers call only these
+functions; nothing above the engine touches a kernel.
 
 Padding is (top, bottom, left, right); stride is (sh, sw).
 """
@@ -18,35 +18,21 @@ import numpy as np
 from . import cpu_kernels as K
 from . import winograd
 from .backend import is_gpu_array
+from .parallel import split, workspace
 from ..errors import InputError
 
 CONV_ALGORITHMS = ("auto", "im2col")
 settings = {"conv": "auto"}  # 'im2col' forces the textbook path (tests compare both)
+DIRECT_MAX_K = 27            # C*KH*KW up to which the direct kernel beats a GEMM (3x3 on RGB)
+COLS_BYTES = 4 << 20         # one im2col chunk: fits the L3 cache with room for the GEMM
+ELEMENTWISE_MIN = 1 << 16    # elements per thread below which splitting does not pay
 
 
 def set_conv_algorithm(name):
-    """'auto' (Winograd where it applies, else im2col) or 'im2col' everywhere."""
+    """'auto' (direct, Winograd or im2col, whichever applies and is fastest) or 'im2col' everywhere."""
     if name not in CONV_ALGORITHMS:
         raise InputError(f"conv algorithm must be one of {CONV_ALGORITHMS}, got {name!r}")
     settings["conv"] = name
-
-
-def _use_winograd(w, stride, pad):
-    return settings["conv"] == "auto" and winograd.applies(w, stride, pad)
-
-DIRECT_MAX_K = 27  # C*KH*KW up to which the direct kernel beats a GEMM (a 3x3 conv on RGB)
-COLS_BUDGET_BYTES = 4 << 20  # size of one im2col chunk: fits the 32 MiB L3 with room for the GEMM
-_workspace = {}
-
-
-def _buffer(slot, size, dtype):
-    """A reusable flat scratch array (avoids page faults from fresh large allocations)."""
-    key = (slot, np.dtype(dtype).str)
-    buf = _workspace.get(key)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, dtype)
-        _workspace[key] = buf
-    return buf[:size]
 
 
 def _gpu():
@@ -59,8 +45,10 @@ def conv_output_size(size, kernel, stride, pad_before, pad_after):
     return (size + pad_before + pad_after - kernel) // stride + 1
 
 
-def _rows_per_chunk(k, wo, ho, itemsize):
-    return int(max(1, min(ho, COLS_BUDGET_BYTES // max(1, k * wo * itemsize))))
+def _row_chunks(n_img, ho, k, wo, itemsize):
+    """(image, first row, last row + 1) chunks whose im2col columns take ~COLS_BYTES each."""
+    rows = int(max(1, min(ho, COLS_BYTES // max(1, k * wo * itemsize))))
+    return [(n, r0, min(ho, r0 + rows)) for n in range(n_img) for r0 in range(0, ho, rows)]
 
 
 def conv2d_forward(x, w, b, stride, pad):
@@ -75,30 +63,28 @@ def conv2d_forward(x, w, b, stride, pad):
     (sh, sw), (pt, pb, pl, pr) = stride, pad
     ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
     k = c * kh * kw
-    if settings["conv"] == "auto" and k <= DIRECT_MAX_K and stride == (1, 1):
+    x = np.ascontiguousarray(x)
+    auto = settings["conv"] == "auto"
+    if auto and k <= DIRECT_MAX_K and (sh, sw) == (1, 1):
         y = np.empty((n_img, o, ho, wo), x.dtype)
-        K.conv_direct_stride1(np.ascontiguousarray(x), w, b, pt, pl, y)
+        split(n_img * o, lambda lo, hi: K.conv_direct_stride1(x, w, b, pt, pl, y, lo, hi))
         return y
-    if _use_winograd(w, stride, pad):
-        return winograd.conv3x3(x, w, b, pad, _buffer)
+    if auto and winograd.applies(w, stride, pad):
+        return winograd.conv3x3(x, w, b, pad)
     wm = w.reshape(o, k)
     y = np.empty((n_img, o, ho, wo), x.dtype)
-    rows = _rows_per_chunk(k, wo, ho, x.itemsize)
-    for n in range(n_img):
-        xn = np.ascontiguousarray(x[n])
-        yn = y[n].reshape(o, ho * wo)
-        for r0 in range(0, ho, rows):
-            r1 = min(ho, r0 + rows)
+    chunks = _row_chunks(n_img, ho, k, wo, x.itemsize)
+
+    def work(lo, hi):
+        for n, r0, r1 in chunks[lo:hi]:
             span = (r1 - r0) * wo
-            cols = _buffer("cols", k * span, x.dtype).reshape(k, span)
-            K.im2col_rows(xn, kh, kw, sh, sw, pt, pl, r0, r1, wo, cols)
-            if rows >= ho:
-                np.dot(wm, cols, out=yn)
-                K.add_bias(yn, b)
-            else:
-                part = _buffer("gemm", o * span, x.dtype).reshape(o, span)
-                np.dot(wm, cols, out=part)
-                K.copy_add_bias(part, b, yn, r0 * wo)
+            cols = workspace("cols", k * span, x.dtype).reshape(k, span)
+            K.im2col_rows(x[n], kh, kw, sh, sw, pt, pl, r0, r1, wo, cols)
+            part = workspace("gemm", o * span, x.dtype).reshape(o, span)
+            np.dot(wm, cols, out=part)
+            K.copy_add_bias(part, b, y[n].reshape(o, ho * wo), r0 * wo)
+
+    split(len(chunks), work)
     return y
 
 
@@ -111,8 +97,8 @@ def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
     if is_gpu_array(g):
         return _gpu().conv2d_backward(g, x, w, stride, pad, input_grad, param_grads)
     dx = None
-    if input_grad and _use_winograd(w, stride, pad):
-        dx = winograd.input_gradient(g, w, pad, _buffer)
+    if input_grad and settings["conv"] == "auto" and winograd.applies(w, stride, pad):
+        dx = winograd.input_gradient(g, w, pad)
         input_grad = False
     if not (input_grad or param_grads):
         return dx, None, None
@@ -122,26 +108,39 @@ def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
     ho, wo = g.shape[2], g.shape[3]
     k = c * kh * kw
     wm = w.reshape(o, k)
-    if input_grad:
-        dx = np.zeros(x.shape, g.dtype)
-    dw = np.zeros((o, k), g.dtype) if param_grads else None
-    rows = _rows_per_chunk(k, wo, ho, g.itemsize)
-    for n in range(n_img):
-        gn = np.ascontiguousarray(g[n]).reshape(o, ho * wo)
-        xn = np.ascontiguousarray(x[n]) if param_grads else None
-        for r0 in range(0, ho, rows):
-            r1 = min(ho, r0 + rows)
+    g = np.ascontiguousarray(g)
+    x = np.ascontiguousarray(x)
+    chunks = _row_chunks(n_img, ho, k, wo, g.itemsize)
+
+    def work(lo, hi):
+        """This thread's share: its own dx and dw (chunks of one image overlap in dx rows)."""
+        dx_part = np.zeros(x.shape, g.dtype) if input_grad else None
+        dw_part = np.zeros((o, k), g.dtype) if param_grads else None
+        for n, r0, r1 in chunks[lo:hi]:
             span = (r1 - r0) * wo
-            gpart = gn[:, r0 * wo:r1 * wo]
-            cols = _buffer("cols", k * span, g.dtype).reshape(k, span)
+            gpart = g[n].reshape(o, ho * wo)[:, r0 * wo:r1 * wo]
+            cols = workspace("cols", k * span, g.dtype).reshape(k, span)
             if param_grads:
-                K.im2col_rows(xn, kh, kw, sh, sw, pt, pl, r0, r1, wo, cols)
-                dw += np.dot(gpart, cols.T)
+                K.im2col_rows(x[n], kh, kw, sh, sw, pt, pl, r0, r1, wo, cols)
+                dw_part += np.dot(gpart, cols.T)
             if input_grad:
                 np.dot(wm.T, gpart, out=cols)
-                K.col2im_rows(cols, kh, kw, sh, sw, pt, pl, r0, r1, wo, dx[n])
-    db = g.sum(axis=(0, 2, 3)) if param_grads else None
-    return dx, (dw.reshape(w.shape) if param_grads else None), db
+                K.col2im_rows(cols, kh, kw, sh, sw, pt, pl, r0, r1, wo, dx_part[n])
+        return dx_part, dw_part
+
+    parts = split(len(chunks), work)
+    if input_grad:
+        dx = parts[0][0]
+        for part in parts[1:]:
+            dx += part[0]
+    dw = db = None
+    if param_grads:
+        dw = parts[0][1]
+        for part in parts[1:]:
+            dw += part[1]
+        dw = dw.reshape(w.shape)
+        db = g.sum(axis=(0, 2, 3))
+    return dx, dw, db
 
 
 def maxpool2d_forward(x, kernel, stride, pad):
@@ -152,18 +151,29 @@ def maxpool2d_forward(x, kernel, stride, pad):
     if is_gpu_array(x):
         return _gpu().maxpool2d_forward(x, kernel, stride, pad)
     (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
+    n, c, h, wd = x.shape
+    ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
+    x = np.ascontiguousarray(x)
+    y = np.empty((n, c, ho, wo), x.dtype)
+    switches = np.empty((n, c, ho, wo), np.int32)
     if (kh, kw, sh, sw, pt, pb, pl, pr) == (2, 2, 2, 2, 0, 0, 0, 0):
-        return K.maxpool2x2_forward(np.ascontiguousarray(x))
-    ho = conv_output_size(x.shape[2], kh, sh, pt, pb)
-    wo = conv_output_size(x.shape[3], kw, sw, pl, pr)
-    return K.maxpool_forward(np.ascontiguousarray(x), kh, kw, sh, sw, pt, pl, ho, wo)
+        work = lambda lo, hi: K.maxpool2x2_forward(x, y, switches, lo, hi)  # noqa: E731
+    else:
+        work = lambda lo, hi: K.maxpool_forward(x, kh, kw, sh, sw, pt, pl, y, switches, lo, hi)  # noqa: E731
+    split(n * c, work, min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
+    return y, switches
 
 
 def maxpool2d_backward(g, switches, input_shape):
     """dx[n, c] at switches[n, c, i, j] += g[n, c, i, j]; zero elsewhere."""
     if is_gpu_array(g):
         return _gpu().maxpool2d_backward(g, switches, input_shape)
-    return K.maxpool_backward(np.ascontiguousarray(g), switches, input_shape[2], input_shape[3])
+    g = np.ascontiguousarray(g)
+    dx = np.zeros(input_shape, g.dtype)
+    n, c, h, wd = input_shape
+    split(n * c, lambda lo, hi: K.maxpool_backward(g, switches, dx, lo, hi),
+          min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
+    return dx
 
 
 def relu_forward(x):
@@ -171,7 +181,10 @@ def relu_forward(x):
     if is_gpu_array(x):
         return _gpu().relu_forward(x)
     x = np.ascontiguousarray(x)
-    return K.relu_forward(x.reshape(-1)).reshape(x.shape)
+    y = np.empty_like(x)
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    split(xf.size, lambda lo, hi: K.relu_forward(xf, yf, lo, hi), min_items=ELEMENTWISE_MIN)
+    return y
 
 
 def relu_backward(g, y, rule):
@@ -180,4 +193,8 @@ def relu_backward(g, y, rule):
         return _gpu().relu_backward(g, y, rule)
     g = np.ascontiguousarray(g)
     y = np.ascontiguousarray(y)
-    return K.relu_backward(g.reshape(-1), y.reshape(-1), K.RULE_CODES[rule]).reshape(g.shape)
+    out = np.empty_like(g)
+    gf, yf, of = g.reshape(-1), y.reshape(-1), out.reshape(-1)
+    code = K.RULE_CODES[rule]
+    split(gf.size, lambda lo, hi: K.relu_backward(gf, yf, of, code, lo, hi), min_items=ELEMENTWISE_MIN)
+    return out

@@ -15,7 +15,9 @@ tested against PyTorch). Tiles are processed in chunks of tile rows, across the
 images of a batch, so that V and M stay in cache.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from .parallel import num_threads, split, workspace
 
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 G_KRON = np.kron(G, G)  # (16, 9): U[4i + j] = sum_{k,l} G[i,k] G[j,l] w[k,l]
@@ -23,7 +25,7 @@ CHUNK_BYTES = 8 << 20  # V + M of one chunk: fits the 32 MiB L3 with the GEMM's 
 MIN_TILES = 512        # but at least this many tiles, so that each GEMM is wide enough
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def input_transform(x, pt, pl, g0, g1, th, tw, V):
     """V[4i + j, c, t] = (B^T d B)[i, j] for the tiles of tile rows g0 <= g < g1.
 
@@ -36,7 +38,7 @@ def input_transform(x, pt, pl, g0, g1, th, tw, V):
     """
     N, C, H, W = x.shape
     hp, wp = 2 * th + 2, 2 * tw + 2
-    for c in prange(C):
+    for c in range(C):
         P = np.zeros((hp, wp), x.dtype)             # the zero-padded plane of one image
         R = np.zeros((4, th * wp + 2), x.dtype)     # B^T d per tile row, flattened (+2: filler reads)
         g = g0
@@ -71,14 +73,14 @@ def input_transform(x, pt, pl, g0, g1, th, tw, V):
             g = n * th + a_hi
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def output_transform(M, bias, g0, g1, th, tw, y):
     """y[n, o, 2a:2a+2, 2b:2b+2] = A^T M[:, o, t] A + bias[o] (cropped at the map's edge).
 
     M holds tw + 1 slots per tile row, as V does; the filler slot is skipped.
     """
     N, O, ho, wo = y.shape
-    for o in prange(O):
+    for o in range(O):
         s = np.empty((2, 4, tw), M.dtype)
         row = np.empty(2 * tw, M.dtype)
         for g in range(g0, g1):
@@ -110,8 +112,12 @@ def transform_weights(w):
     return (G_KRON.astype(w.dtype) @ w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
-def conv3x3(x, w, b, pad, workspace):
-    """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r)."""
+def conv3x3(x, w, b, pad):
+    """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r).
+
+    The tile rows of the whole batch are cut into chunks; each core takes a share of the
+    chunks and runs transform, GEMMs and inverse transform on its own (engine/parallel.py).
+    """
     n, c, h, wd = x.shape
     o = w.shape[0]
     pt, pb, pl, pr = pad
@@ -120,17 +126,24 @@ def conv3x3(x, w, b, pad, workspace):
     u = transform_weights(w)
     y = np.empty((n, o, ho, wo), x.dtype)
     slots = tw + 1  # tiles per tile row, plus the filler slot (see input_transform)
+    total = n * th
     rows = CHUNK_BYTES // (16 * (c + o) * slots * x.itemsize)
-    rows = int(min(n * th, max(1, -(-MIN_TILES // slots), rows)))
+    rows = max(1, -(-MIN_TILES // slots), rows)
+    rows = int(min(rows, -(-total // num_threads())))  # at least one chunk per core
+    starts = list(range(0, total, rows))
     x = np.ascontiguousarray(x)
-    for g0 in range(0, n * th, rows):
-        g1 = min(n * th, g0 + rows)
-        t = (g1 - g0) * slots
-        v = workspace("wino_v", 16 * c * t, x.dtype).reshape(16, c, t)
-        m = workspace("wino_m", 16 * o * t, x.dtype).reshape(16, o, t)
-        input_transform(x, pt, pl, g0, g1, th, tw, v)
-        np.matmul(u, v, out=m)
-        output_transform(m, b, g0, g1, th, tw, y)
+
+    def work(lo, hi):
+        for g0 in starts[lo:hi]:
+            g1 = min(total, g0 + rows)
+            t = (g1 - g0) * slots
+            v = workspace("wino_v", 16 * c * t, x.dtype).reshape(16, c, t)
+            m = workspace("wino_m", 16 * o * t, x.dtype).reshape(16, o, t)
+            input_transform(x, pt, pl, g0, g1, th, tw, v)
+            np.matmul(u, v, out=m)
+            output_transform(m, b, g0, g1, th, tw, y)
+
+    split(len(starts), work)
     return y
 
 
@@ -139,11 +152,11 @@ def applies(w, stride, pad):
     return w.shape[2:] == (3, 3) and tuple(stride) == (1, 1) and max(pad) <= 2
 
 
-def input_gradient(g, w, pad, workspace):
+def input_gradient(g, w, pad):
     """dx of a 3x3 stride-1 conv: the 'full' correlation of g with the flipped, transposed kernel.
 
     dx[c] = sum_o g[o] ⋆ rot180(w[o, c]) with pads (2 - pt, 2 - pb, 2 - pl, 2 - pr).
     """
     wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     zero = np.zeros(wt.shape[0], g.dtype)
-    return conv3x3(g, wt, zero, tuple(2 - p for p in pad), workspace)
+    return conv3x3(g, wt, zero, tuple(2 - p for p in pad))
