@@ -1,4 +1,18 @@
 """Visualization methods. Each takes (net, inputs, target, ...) and returns NumPy arrays."""
+from .adversarial import Adversarial, fgsm, iterative_fgsm
+from .blur import gaussian_blur
+from .deconvnet import TopChannels, deconvnet, deconvnet_top_k, receptive_crop
+from .gradcam import gradcam, gradcam_plus_plus, guided_gradcam
+from .guided_backprop import guided_backprop
+from .integrated_gradients import IGResult, integrated_gradients
+from .saliency import saliency, saliency_map
+from .scorecam import scorecam
+from .smoothgrad import smoothgrad
 from .targets import Unit, gradient, resolve
+from .upsample import upsample
 
-__all__ = ["Unit", "gradient", "resolve"]
+__all__ = ["Unit", "gradient", "resolve",
+           "Adversarial", "fgsm", "iterative_fgsm", "gaussian_blur", "TopChannels", "deconvnet",
+           "deconvnet_top_k", "receptive_crop", "gradcam", "gradcam_plus_plus", "guided_gradcam",
+           "guided_backprop", "IGResult", "integrated_gradients", "saliency", "saliency_map",
+           "scorecam", "smoothgrad", "upsample"]

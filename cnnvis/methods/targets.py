@@ -19,6 +19,7 @@ from ..errors import InputError, TargetError
 
 SCORES = ("logit", "prob")
 REDUCTIONS = ("mean", "sum", "max")
+SEEDS = ("one-hot", "activation")
 
 
 @dataclass(frozen=True)
@@ -158,19 +159,49 @@ def scores_and_seed(net, targets, layer):
     return scores, seed
 
 
+def target_scores(a, targets):
+    """Scores (N,) of already checked targets (see scores_and_seed) in a layer output ``a``,
+    kept on a's device: no transfer to the host, for methods that score many batches."""
+    xp = array_module(a)
+    out = []
+    for n, t in enumerate(targets):
+        if not isinstance(t, Unit):
+            out.append(a[n, t])
+        elif t.i is not None:
+            out.append(a[n, t.channel, t.i, t.j])
+        else:
+            region = a[n] if t.channel is None else a[n, t.channel]
+            out.append(getattr(region, t.reduce)())
+    return xp.stack(out)
+
+
 def _check_channel(a, t):
     if not 0 <= t.channel < a.shape[1]:
         raise TargetError(f"layer {t.layer!r} has {a.shape[1]} channels; channel {t.channel} is out of range")
 
 
-def gradient(net, x, target, score="logit", rule="gradient", until=None):
+def activation_seed(a, seed):
+    """Zeiler & Fergus's seed: the layer's own activations where ``seed`` selects the target,
+    zero elsewhere ("set all other activations in the layer to zero and pass the feature
+    maps as input to the attached deconvnet layer"). a, seed: the layer output's shape."""
+    xp = array_module(a)
+    return xp.where(seed != 0, a, xp.zeros_like(a))
+
+
+def gradient(net, x, target, score="logit", rule="gradient", until=None, seed="one-hot"):
     """d(score of each image's target) / d(input), or / d(output of layer ``until``).
 
+    seed: 'one-hot' starts backward from d(score)/d(layer output) (a 1 at a class or unit);
+    'activation' from the target's own activations (see activation_seed).
     Returns (gradient, scores, targets): the gradient on the network's device with the shape
     of x (or of that layer's output), scores (N,) and the resolved targets.
     """
+    if seed not in SEEDS:
+        raise InputError(f"seed must be one of {SEEDS}, got {seed!r}")
     targets = resolve(net, x, target)
     layer = target_layer(net, targets, score)
     net.forward(x, until=layer)
-    scores, seed = scores_and_seed(net, targets, layer)
-    return net.backward(seed, start=layer, until=until, rule=rule), scores, targets
+    scores, g = scores_and_seed(net, targets, layer)
+    if seed == "activation":
+        g = activation_seed(net.activations[layer], g)
+    return net.backward(g, start=layer, until=until, rule=rule), scores, targets

@@ -1,0 +1,48 @@
+"""What the class activation maps (Grad-CAM, Grad-CAM++, Score-CAM) share: the layer they
+look at, and the last steps that turn channel weights into a map.
+
+    L[n] = sum_k w[n, k] * A[n, k]          (A: the layer's output, (N, K, h, w))
+    then, each optional and in this order: ReLU, upsampling to the input, min-max to [0, 1].
+"""
+from ..engine import array_module, to_host
+from ..errors import InputError
+from .upsample import MODES, upsample
+
+
+def cam_layer(net, layer=None):
+    """The layer a CAM looks at: ``layer`` if it has a 4-D output, by default the last layer
+    before the network's last max-pool (in VGG, the last conv's ReLU: the rectified maps
+    Selvaraju et al. used), or the last 4-D layer when there is no pool."""
+    shapes = net.output_shapes()
+    if layer is not None:
+        if len(shapes[net[layer].name]) != 3:
+            spatial = [n for n in net.layer_names if len(shapes[n]) == 3]
+            raise InputError(f"layer {layer!r} has output shape {shapes[layer]}; a CAM needs a "
+                             f"layer with (C, H, W) maps, one of: {', '.join(spatial)}")
+        return layer
+    spatial = [n for n in net.layer_names if len(shapes[n]) == 3]
+    if not spatial:
+        raise InputError(f"{net.name} has no layer with (C, H, W) maps for a CAM")
+    pools = net.layers_of_type("MaxPool2D")
+    if pools and net.index(pools[-1]) > 0:
+        return net.layers[net.index(pools[-1]) - 1].name
+    return spatial[-1]
+
+
+def finish(weights, activations, size, relu=True, upsample_mode="bilinear", normalize=True):
+    """The map sum_k w_k A_k from weights (N, K) and activations (N, K, h, w), then ReLU,
+    upsampling to ``size`` (H, W) (upsample_mode None keeps (h, w)) and per-image min-max
+    to [0, 1] (a constant map becomes 0). Returns (N, H, W) on the host."""
+    if upsample_mode is not None and upsample_mode not in MODES:
+        raise InputError(f"upsample must be one of {MODES} or None, got {upsample_mode!r}")
+    xp = array_module(activations)
+    cam = (weights[:, :, None, None] * activations).sum(axis=1)
+    if relu:
+        cam = xp.maximum(cam, 0)
+    if upsample_mode is not None:
+        cam = upsample(cam, size, upsample_mode)
+    if normalize:
+        lo = cam.min(axis=(1, 2), keepdims=True)
+        span = cam.max(axis=(1, 2), keepdims=True) - lo
+        cam = xp.where(span > 0, (cam - lo) / xp.where(span > 0, span, 1), 0)
+    return to_host(cam)

@@ -1,0 +1,135 @@
+"""The gradient methods against Captum 0.9.0 on VGG16 (random He weights, seed 0, 224x224,
+the bundled cat photo, batch 1), on the same weights through torch_mirror.
+
+Kinks. In float32 a few of VGG16's ~14M ReLU and max-pool decisions lie within rounding
+of their kink, and two correct libraries can decide them differently (see
+test_vgg16_torch.py, which checks that our decisions differ from PyTorch's only there).
+One flipped max-pool switch in block1 moves the input gradient by O(1) around one spot:
+measured 4% of max |gradient| for the cat photo, on 0.06% of the pixels. So:
+  * the single-pass methods (Saliency, Deconvolution, GuidedBackprop, LayerGradCam,
+    GuidedGradCam) run Captum on the mirror with its decisions fixed to ours
+    (test_vgg16_torch.aligned_model: ReLU = x * our mask, max-pool = gather at our
+    switches, still nn.ReLU modules for Captum's hooks), float32, TOL32 = 1e-4 relative
+    (issue 3's aim; measured 1e-6 to 5e-6);
+  * the methods that run other inputs than x (integrated gradients, SmoothGrad, FGSM),
+    where no decisions can be fixed in advance, run in float64 on both sides, where
+    rounding (~1e-16) is far from every kink: TOL64 = 1e-9 (measured ~1e-14).
+"""
+import copy
+
+import numpy as np
+import pytest
+
+from conftest import rel_err
+from test_vgg16_torch import aligned_model
+import cnnvis
+from cnnvis import methods as M
+from cnnvis.images import load_image
+from cnnvis.verify.torch_mirror import torch_mirror
+
+TOL32 = 1e-4
+TOL64 = 1e-9
+TARGET = 281      # tabby cat (an index only: the weights are random)
+CAM_LAYER = "block5_conv3_relu"
+
+
+@pytest.fixture(scope="module")
+def vgg32(torch):
+    net = cnnvis.vgg16(seed=0)
+    x = net.preprocess(load_image("cat", (224, 224)))
+    net.forward(x)  # the decisions (ReLU masks, switches) that aligned_model copies
+    model = aligned_model(net, torch_mirror(net), torch)
+    return net, x, torch.from_numpy(x), model
+
+
+@pytest.fixture(scope="module")
+def vgg64(vgg32, torch):
+    net = copy.deepcopy(vgg32[0]).astype(np.float64)
+    x = vgg32[1].astype(np.float64)
+    return net, x, torch.from_numpy(x), torch_mirror(net)
+
+
+def check(ours, theirs, tol, record_property, name="rel"):
+    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
+    assert ours.shape == theirs.shape
+    assert np.abs(theirs).max() > 0
+    err = rel_err(ours, theirs)
+    record_property(name, err)
+    assert err <= tol
+
+
+def test_saliency_deconvnet_guided(vgg32, record_property):
+    from captum.attr import Deconvolution, GuidedBackprop, Saliency
+    net, x, xt, model = vgg32
+    check(M.saliency(net, x, TARGET), Saliency(model).attribute(xt, target=TARGET, abs=False),
+          TOL32, record_property, "saliency rel")
+    check(M.deconvnet(net, x, TARGET), Deconvolution(model).attribute(xt, target=TARGET),
+          TOL32, record_property, "deconvnet rel")
+    check(M.guided_backprop(net, x, TARGET), GuidedBackprop(model).attribute(xt, target=TARGET),
+          TOL32, record_property, "guided rel")
+
+
+def test_gradcam_and_guided_gradcam(vgg32, record_property):
+    from captum.attr import GuidedGradCam, LayerAttribution, LayerGradCam
+    net, x, xt, model = vgg32
+    layer = model[net.index(CAM_LAYER)]
+    raw = LayerGradCam(model, layer).attribute(xt, target=TARGET)
+    for relu in (False, True):
+        theirs = LayerAttribution.interpolate(raw.clamp(min=0) if relu else raw, (224, 224),
+                                              "bilinear")[:, 0]
+        check(M.gradcam(net, x, TARGET, relu=relu, normalize=False), theirs, TOL32,
+              record_property, f"gradcam relu={relu} rel")
+    check(M.guided_gradcam(net, x, TARGET),
+          GuidedGradCam(model, layer).attribute(xt, target=TARGET), TOL32, record_property,
+          "guided gradcam rel")
+
+
+@pytest.mark.parametrize("method", ["gausslegendre", "riemann_trapezoid"])
+def test_integrated_gradients_float64(vgg64, record_property, torch, method):
+    # From a blurred baseline: random VGG16 has zero biases, so it is positively homogeneous
+    # and from the zero baseline its path gradient would be constant (IG = x * gradient).
+    from captum.attr import IntegratedGradients
+    net, x, xt, model = vgg64
+    base = M.gaussian_blur(x, 5.0)
+    theirs, delta = IntegratedGradients(model[:-1]).attribute(
+        xt, baselines=torch.from_numpy(base), target=TARGET, n_steps=2, method=method,
+        return_convergence_delta=True)
+    ours = M.integrated_gradients(net, x, TARGET, baseline="blur", blur_sigma=5.0, steps=2,
+                                  method=method)
+    check(ours.attributions, theirs, TOL64, record_property)
+    assert abs(ours.completeness_error[0] - float(delta[0])) <= TOL64 * abs(ours.scores[0])
+
+
+def test_smoothgrad_float64(vgg64, record_property, torch):
+    from captum.attr import NoiseTunnel, Saliency
+    net, x, xt, model = vgg64
+    n, stdev = 2, 20.0
+    torch.manual_seed(3)
+    noise = torch.normal(0, torch.tensor(stdev).repeat((n,) + x.shape[1:]))  # as NoiseTunnel
+    torch.manual_seed(3)
+    theirs = NoiseTunnel(Saliency(model[:-1])).attribute(
+        xt, nt_samples=n, stdevs=stdev, target=TARGET, abs=False)
+    ours = M.smoothgrad(net, x, TARGET, n=n, noise=noise.numpy()[None])
+    check(ours, theirs, TOL64, record_property)
+
+
+def test_fgsm_float64(vgg64, torch, record_property):
+    # Captum's default loss, -log(softmax output)[target], is NaN here: random VGG16's logits
+    # spread over hundreds, so some probabilities underflow to 0 even in float64 and
+    # autograd's 0 * (1 / 0) poisons the gradient. So Captum's FGSM is given the same loss
+    # in its stable form, cross-entropy on the logits (its loss_func argument).
+    from captum.robust import FGSM
+    net, x, xt, model = vgg64
+    cross_entropy = lambda out, t: torch.nn.functional.cross_entropy(out, t, reduction="none")  # noqa: E731
+    lo, hi = (torch.tensor(v).view(1, -1, 1, 1) for v in M.adversarial.input_range(net))
+    theirs = FGSM(model[:-1], loss_func=cross_entropy, lower_bound=lo, upper_bound=hi).perturb(
+        xt, epsilon=2.0, target=torch.tensor([TARGET])).numpy()
+    ours = M.fgsm(net, x, TARGET, epsilon=2.0, unit="pixel")  # caffe: 1 grey level = 1
+    # Captum leaves an input where it is when |dJ/dx| <= 1e-6 (FGSM.zero_thresh); we move
+    # every input by sign(dJ/dx), as the paper. Elsewhere the results are equal.
+    differ = np.abs(ours.x - theirs) > TOL64 * np.abs(x).max()
+    record_property("inputs below Captum's zero_thresh", int(differ.sum()))
+    assert differ.mean() <= 1e-4
+    assert np.all(theirs[differ] == x[differ])
+    np.testing.assert_allclose(np.abs(ours.x - x)[differ], 2.0, rtol=1e-12)
+    assert np.abs(ours.x - x).max() > 0
