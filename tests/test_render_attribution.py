@@ -1,0 +1,75 @@
+"""Attribution pictures: the display conventions, and that every figure renders to a file."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from methods_nets import small
+import cnnvis
+from cnnvis import methods as M
+from cnnvis.errors import InputError
+from cnnvis.preprocessing import Preprocessing
+from cnnvis.render import attribution as A
+from cnnvis.render.common import save_figure
+
+
+def test_signed_image_is_grey_at_zero_and_clips_the_extremes():
+    g = np.zeros((10, 20, 3))
+    g[0, :10] = 1.0
+    g[0, 10:] = -1.0
+    g[5, 5, 0] = 1000.0  # one extreme pixel does not turn everything else grey
+    img = A.signed_image(g)  # 61 of 600 values have |g| >= 1: the 99.5th percentile is 1
+    assert img.shape == g.shape and img.min() >= 0 and img.max() <= 1
+    assert img[9, 9, 1] == 0.5 and img[5, 5, 0] == 1 and img[0, 0, 0] == 1 and img[0, 15, 0] == 0
+    assert np.all(A.signed_image(np.zeros((4, 4))) == 0.5)
+    np.testing.assert_allclose(A.signed_image(np.array([[-1.0, 0.5, 2.0]]), percentile=100),
+                               [[0.25, 0.625, 1.0]])
+
+
+def test_saliency_image_is_max_abs_over_channels():
+    g = np.zeros((4, 4, 3))
+    g[1, 2] = [0.5, -2.0, 1.0]
+    g[3, 3] = [0.1, 0.0, 0.0]
+    img = A.saliency_image(g, percentile=100)
+    assert img.shape == (4, 4)
+    assert img[1, 2] == 1 and img[3, 3] == pytest.approx(0.05) and img[0, 0] == 0
+
+
+def test_image_space_puts_channels_in_rgb_order_per_pixel():
+    g = np.arange(3, dtype=np.float64).reshape(1, 3, 1, 1) + 1  # channels 1, 2, 3
+    caffe = cnnvis.vgg16(include_top=False, input_shape=(3, 32, 32))  # BGR, scale 1, std 1
+    assert A.image_space(caffe, g)[0, 0, 0].tolist() == [3, 2, 1]
+    tv = cnnvis.small_vgg(widths=(4,), input_shape=(3, 8, 8), classes=2,
+                          preprocessing=Preprocessing.torchvision())
+    expected = np.array([1, 2, 3]) / 255 / np.array([0.229, 0.224, 0.225])
+    np.testing.assert_allclose(A.image_space(tv, g)[0, 0, 0], expected)
+
+
+def _is_png(path, min_size):
+    with Image.open(path) as im:
+        return im.format == "PNG" and min(im.size) >= min_size
+
+
+def test_every_figure_renders(tmp_path):
+    net, x = small()
+    one = x[:1]
+    save_figure(A.methods_figure(net, one, "cat", smooth_samples=3, ig_steps=4, progress=False),
+                tmp_path / "panel.png")
+    save_figure(A.heatmap_figure(net.deprocess(one)[0], M.gradcam(net, one, 0)[0], title="cat"),
+                tmp_path / "heat.png")
+    adv = M.fgsm(net, x, "predicted", epsilon=4.0)
+    save_figure(A.adversarial_figure(net, x, adv, index=1, title="FGSM"), tmp_path / "fgsm.png")
+    for name in ("panel", "heat", "fgsm"):
+        assert _is_png(tmp_path / f"{name}.png", 200)
+
+
+def test_method_pictures_names_kinds_and_one_image():
+    net, x = small()
+    pics = A.method_pictures(net, x[:1], 1, smooth_samples=2, ig_steps=2, scorecam=False)
+    assert [p[0] for p in pics] == ["Saliency", "Deconvnet", "Guided backprop", "SmoothGrad",
+                                    "Integrated gradients", "Grad-CAM", "Grad-CAM++",
+                                    "Guided Grad-CAM"]
+    for name, pic, kind in pics:
+        assert pic.shape[:2] == (32, 32) and pic.min() >= 0 and pic.max() <= 1, name
+        assert (pic.ndim == 3) == (kind == "signed"), name
+    with pytest.raises(InputError, match="one image"):
+        A.method_pictures(net, x, 1)
