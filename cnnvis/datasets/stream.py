@@ -1,0 +1,78 @@
+"""Image streams: any image source read in batches, never whole.
+
+A source is
+  * 'bundled': the bundled Fashion-MNIST samples (cnnvis.datasets.bundled_samples);
+  * a Dataset, or an array of images (N, H, W) or (N, H, W, C) in [0, 255];
+  * a folder: its PNG/JPEG/BMP/GIF/TIFF files in sorted name order, each loaded when needed;
+  * any other iterable (a generator, say) of images (H, W[, C]) in [0, 255], pulled one at a time.
+batches(source, batch_size) yields (first index, images (B, H, W[, C])); folders are resized
+to ``size`` (H, W) and converted to ``mode`` ('RGB' or 'L') as they are read.
+"""
+import os
+
+import numpy as np
+
+from ..errors import InputError
+from ..images import load_image
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+def folder_images(folder, size=None, mode="RGB"):
+    """A generator of the images in ``folder`` (sorted by name), loaded one at a time."""
+    names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+    if not names:
+        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}")
+    return (load_image(os.path.join(folder, f), size=size, mode=mode) for f in names)
+
+
+def source_length(source):
+    """The number of images of a source, or None when it cannot be known without reading it."""
+    if isinstance(source, str) and source == "bundled":
+        from .bundled import bundled_samples
+        return len(bundled_samples())
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+        return sum(f.lower().endswith(IMAGE_EXTENSIONS) for f in os.listdir(source))
+    try:
+        return len(source)
+    except TypeError:
+        return None
+
+
+def batches(source, batch_size=32, size=None, mode="RGB"):
+    """Yield (start, images) with images (B <= batch_size, H, W[, C]), in source order."""
+    if int(batch_size) < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    batch_size = int(batch_size)
+    if isinstance(source, str) and source == "bundled":
+        from .bundled import bundled_samples
+        source = bundled_samples().images
+    elif isinstance(source, (str, os.PathLike)):
+        if not os.path.isdir(source):
+            raise InputError(f"{source} is not a folder of images (nor 'bundled'); give a folder, "
+                             "an array of images or a Dataset")
+        source = folder_images(source, size, mode)
+    elif hasattr(source, "images") and hasattr(source, "labels"):
+        source = source.images
+    if isinstance(source, np.ndarray):
+        if source.ndim not in (3, 4):
+            raise InputError(f"an image array must be (N, H, W) or (N, H, W, C), got {source.shape}")
+        for start in range(0, len(source), batch_size):
+            yield start, source[start:start + batch_size]
+        return
+    start, pending = 0, []
+    for image in source:
+        pending.append(np.asarray(image))
+        if len(pending) == batch_size:
+            yield start, _stack(pending, start)
+            start, pending = start + batch_size, []
+    if pending:
+        yield start, _stack(pending, start)
+
+
+def _stack(images, start):
+    shapes = {im.shape for im in images}
+    if len(shapes) > 1:
+        raise InputError(f"images {start}..{start + len(images) - 1} have different sizes "
+                         f"{sorted(shapes)}; give images of one size (a folder is resized for you)")
+    return np.stack(images)
