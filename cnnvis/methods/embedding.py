@@ -1,0 +1,109 @@
+"""Embeddings: a labelled image set's penultimate-layer features, projected to 2-D.
+
+Features: F[n] = the output of the layer before the logits for image n (Krizhevsky et al.
+2012, sec. 6.1, compare images by these; Karpathy's CNN-codes t-SNE). Projections:
+    PCA   Z = (F - mean F) V_k, V_k the top-k right singular vectors of F - mean F (numpy SVD),
+          each component's sign fixed so that its largest |loading| is positive (scikit-learn's
+          svd_flip convention, so the numbers match sklearn.decomposition.PCA)
+    t-SNE van der Maaten & Hinton (2008), scikit-learn's TSNE (optional: pip install
+          'cnnvis[embed]'), perplexity a parameter, PCA initialization, seeded.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ..engine import to_host
+from ..errors import BackendError, InputError
+from ..progress import bar
+from .targets import logits_layer
+
+METHODS = ("pca", "tsne")
+
+
+class PCA(NamedTuple):
+    """points (N, k): the projection; components (k, D); explained_variance_ratio (k,); mean (D,)."""
+    points: np.ndarray
+    components: np.ndarray
+    explained_variance_ratio: np.ndarray
+    mean: np.ndarray
+
+
+class Embedding(NamedTuple):
+    """points (N, 2); labels (N,) as given; predictions (N,) the network's classes; layer: whose
+    output the features are; method: 'pca' or 'tsne'."""
+    points: np.ndarray
+    labels: np.ndarray
+    predictions: np.ndarray
+    layer: str
+    method: str
+
+
+def penultimate_layer(net):
+    """The layer whose output feeds the logits layer (e.g. fc1_dropout, equal to fc1_relu at
+    inference)."""
+    i = net.index(logits_layer(net))
+    if i == 0:
+        raise InputError(f"{net.name} has no layer before its logits layer {logits_layer(net)!r}")
+    return net.layers[i - 1].name
+
+
+def features(net, inputs, layer=None, batch_size=64, progress=None):
+    """(features (N, D) of ``layer`` (default penultimate_layer), predicted classes (N,)) for
+    network input ``inputs`` (N, C, H, W), batch_size images at a time."""
+    layer = layer or penultimate_layer(net)
+    logits = logits_layer(net)
+    stop = max(net.index(layer), net.index(logits))
+    feats, preds = [], []
+    for k in bar(range(0, len(inputs), batch_size), desc="features", progress=progress):
+        out = net.forward(inputs[k:k + batch_size], until=net.layers[stop].name)
+        feats.append(to_host(net.activations[layer]).reshape(len(out), -1))
+        preds.append(to_host(net.activations[logits]).argmax(axis=1))
+    return np.concatenate(feats).astype(np.float64), np.concatenate(preds)
+
+
+def pca(x, n_components=2):
+    """Principal components of the rows of x (N, D) by SVD; returns PCA (module docstring)."""
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2 or not 1 <= n_components <= min(x.shape):
+        raise InputError(f"pca needs (N, D) data with n_components between 1 and min(N, D); "
+                         f"got shape {x.shape} and n_components={n_components}")
+    mean = x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
+    vt = vt * signs[:, None]
+    variance = s ** 2
+    total = variance.sum()
+    ratio = variance / total if total > 0 else np.zeros_like(variance)
+    k = int(n_components)
+    return PCA((x - mean) @ vt[:k].T, vt[:k], ratio[:k], mean)
+
+
+def tsne(x, n_components=2, perplexity=30.0, seed=0, max_iter=1000):
+    """scikit-learn's t-SNE of the rows of x (N, D): (N, n_components), max_iter gradient
+    steps (at least 250). Needs scikit-learn."""
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError:
+        raise BackendError("t-SNE needs scikit-learn: pip install 'cnnvis[embed]' (or "
+                           "scikit-learn); method='pca' needs nothing more") from None
+    x = np.asarray(x, np.float64)
+    if not 0 < perplexity < len(x):
+        raise InputError(f"perplexity must be between 0 and the number of points ({len(x)}), "
+                         f"got {perplexity}; about 5 to 50 is usual")
+    return TSNE(n_components, perplexity=perplexity, init="pca", random_state=seed,
+                max_iter=max_iter).fit_transform(x)
+
+
+def embedding(net, inputs, labels, method="pca", layer=None, perplexity=30.0, seed=0,
+              batch_size=64, progress=None):
+    """2-D embedding of the ``layer`` features (default the penultimate layer) of network input
+    ``inputs`` (N, C, H, W) with labels (N,). Returns Embedding."""
+    if method not in METHODS:
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
+    labels = np.asarray(labels)
+    if len(labels) != len(inputs):
+        raise InputError(f"got {len(labels)} labels for {len(inputs)} images; give one per image")
+    layer = layer or penultimate_layer(net)
+    feats, preds = features(net, inputs, layer, batch_size, progress)
+    points = pca(feats).points if method == "pca" else tsne(feats, 2, perplexity, seed)
+    return Embedding(points, labels, preds, layer, method)
