@@ -54,6 +54,8 @@ def test_cam_layer_default_and_errors():
     with pytest.raises(InputError, match="upsample"):
         M.gradcam(net, x, 0, upsample="cubic")
     assert M.gradcam(net, x, 0, upsample=None).shape == (2, 16, 16)
+    with pytest.raises(InputError, match="earlier layer"):
+        M.gradcam(net, x, M.Unit("block1_conv2_relu", 0), layer="block2_conv2_relu")
 
 
 # ---- deconvnet, guided backprop, gradient: the ReLU rules ----------------------------------
@@ -107,6 +109,10 @@ def test_top_k_channels_rank_and_project_each_alone():
         np.testing.assert_allclose(top.projections[n, 1], alone[0], rtol=1e-6, atol=1e-7)
     with pytest.raises(InputError, match="k must"):
         M.deconvnet_top_k(net, x, "block2_conv1_relu", k=17)
+    with pytest.raises(InputError, match="seed"):
+        M.deconvnet_top_k(net, x, "block2_conv1_relu", seed="ones")
+    with pytest.raises(InputError, match="conv, ReLU or pool"):
+        M.deconvnet_top_k(net, x, "fc1")
 
 
 def test_receptive_crop_is_the_units_field():

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine import array_module, to_host
 from ..errors import InputError
 from ..receptive import unit_box
-from .targets import Unit, activation_seed, gradient, resolve, scores_and_seed
+from .targets import SEEDS, Unit, activation_seed, gradient, resolve, scores_and_seed
 
 
 def deconvnet(net, x, target, score="logit", seed=None):
@@ -49,6 +49,8 @@ def deconvnet_top_k(net, x, layer, k=9, reduce="max", seed="activation", rule="d
     strongest unit (Zeiler & Fergus's figures), 'mean' the whole feature map. One forward
     pass, then k backward passes; rule may also be 'guided' or 'gradient'.
     """
+    if seed not in SEEDS:
+        raise InputError(f"seed must be one of {SEEDS}, got {seed!r}")
     a = net.forward(x, until=layer)
     if a.ndim != 4:
         raise InputError(f"layer {layer!r} has output shape {tuple(a.shape[1:])}; top-k channel "
@@ -66,8 +68,6 @@ def deconvnet_top_k(net, x, layer, k=9, reduce="max", seed="activation", rule="d
         _, g = scores_and_seed(net, targets, layer)
         if seed == "activation":
             g = activation_seed(net.activations[layer], g)
-        elif seed != "one-hot":
-            raise InputError(f"seed must be 'activation' or 'one-hot', got {seed!r}")
         projections.append(net.backward(g, start=layer, rule=rule))
     xp = array_module(projections[0])
     return TopChannels(to_host(xp.stack(projections, axis=1)), channels,

@@ -8,6 +8,7 @@ LayerAttribution.interpolate, Captum's GuidedGradCam, and jacobgil's pytorch-gra
 (GradCAM, GradCAMPlusPlus: the defaults relu=True, upsample='bilinear', normalize=True).
 """
 from ..engine import array_module, to_host
+from ..errors import InputError
 from .cam import cam_layer, finish
 from .targets import resolve, scores_and_seed, target_layer
 
@@ -16,6 +17,9 @@ def _layer_gradient(net, x, target, layer, score):
     """dS/dA at ``layer`` for each image's target; also A, the seed and the targets' layer."""
     targets = resolve(net, x, target)
     top = target_layer(net, targets, score)
+    if net.index(top) <= net.index(layer):
+        raise InputError(f"the target lives in layer {top!r}, which does not come after the CAM "
+                         f"layer {layer!r}; choose an earlier layer for the map")
     net.forward(x, until=top)
     _, seed = scores_and_seed(net, targets, top)
     return net.backward(seed, start=top, until=layer), net.activations[layer], seed, top
