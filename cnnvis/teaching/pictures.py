@@ -1,0 +1,143 @@
+"""The walkthrough's pictures: the three backward rules and the Grad-CAM family side by side
+on a photo, and the signs of the three rules' input gradients.
+
+Display conventions (each stated in the figures' captions in docs/backprop-rules.md):
+  * gradients are shown in image space: d score / d pixel, RGB, pixel units (image_gradient);
+  * saliency (Simonyan et al. 2014): M = max_c |g|, from 0 (black) to its 99th percentile;
+  * deconvnet, guided backprop and guided Grad-CAM images (Zeiler & Fergus 2014,
+    Springenberg et al. 2015): 0.5 + 0.5 g / s per image, s the 99th percentile of |g|,
+    so zero is mid-gray and the sign is kept (clipped at the 1% strongest);
+  * Grad-CAM (Selvaraju et al. 2017): the [0, 1] map in the jet colormap over the photo.
+Panels are drawn at the photo's own pixel size (no resampling, so no moire), figures at a
+fixed size, saved as dithered 256-colour PNGs.
+"""
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import TwoSlopeNorm
+from PIL import Image
+
+from ..io import atomic_path
+from ..preprocessing import ORDERS
+from ..render.common import new_figure, overlay
+
+PERCENTILE = 99
+COLUMNS = ("saliency", "deconvnet", "guided", "gradcam", "guided_gradcam")
+
+
+def image_gradient(net, g):
+    """d score / d image pixel, (N, C, H, W) input gradient -> (N, H, W, C) in the image's
+    channel order (RGB): x[c] = (image[order[c]] * scale - mean[c]) / std[c] gives
+    d/d image[order[c]] = g[c] * scale / std[c]."""
+    pre = net.preprocessing
+    g = np.asarray(g, np.float64) * (pre.scale / pre.std)[None, :, None, None]
+    out = np.empty_like(g)
+    out[:, ORDERS[pre.channel_order]] = g
+    return out.transpose(0, 2, 3, 1)
+
+
+def magnitude_image(g, q=PERCENTILE):
+    """Simonyan's map max_c |g| of one (H, W, C) gradient, scaled to [0, 1] by its q-th percentile."""
+    m = np.abs(g).max(axis=-1)
+    s = np.percentile(m, q)
+    return np.clip(m / s, 0, 1) if s > 0 else np.zeros_like(m)
+
+
+def signed_image(g, q=PERCENTILE):
+    """0.5 + 0.5 g / s, clipped to [0, 1]: zero is mid-gray, s the q-th percentile of |g|."""
+    s = np.percentile(np.abs(g), q)
+    return np.clip(0.5 + 0.5 * g / s, 0, 1) if s > 0 else np.full(g.shape, 0.5)
+
+
+def save_png(fig, path):
+    """Save the figure at its own size (no tight box) as a 256-colour PNG: a median-cut
+    palette with Floyd-Steinberg dithering looks like the RGB figure at a third of its bytes.
+    Returns path."""
+    fig.canvas.draw()
+    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
+    palette = rgb.quantize(256, method=Image.Quantize.MEDIANCUT)
+    small = rgb.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
+    with atomic_path(path) as tmp:
+        small.save(tmp, format="PNG", optimize=True)
+    return path
+
+
+def pixel_axes(fig, width, height, left, top, size, gap, rows, cols):
+    """rows x cols axes of size x size pixels on a width x height pixel figure, ``left`` and
+    ``top`` pixels from its corner, ``gap`` pixels apart: images are drawn 1:1, never resampled."""
+    axes = []
+    for r in range(rows):
+        for c in range(cols):
+            x0 = left + c * (size + gap)
+            y0 = height - top - (r + 1) * size - r * gap
+            axes.append(fig.add_axes([x0 / width, y0 / height, size / width, size / height]))
+    return axes
+
+
+def _panel(ax, image, title=None, cmap=None):
+    ax.imshow(image, cmap=cmap, vmin=0 if cmap else None, vmax=1 if cmap else None,
+              interpolation="nearest")
+    _style(ax, title)
+
+
+def _style(ax, title):
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+DPI = 100
+
+
+def rules_figure(photo, rows, row_labels, cam_layer):
+    """Photo | saliency | deconvnet | guided backprop | Grad-CAM | guided Grad-CAM, one row per
+    target, each panel at the photo's own pixel size. rows: dicts of image-space gradients
+    (H, W, 3) for 'saliency', 'deconvnet', 'guided', 'guided_gradcam' and the [0, 1] map (H, W)
+    for 'gradcam'."""
+    titles = ("photo", "saliency\nmax$_c$ |dS/dx|", "deconvnet", "guided backprop",
+              f"Grad-CAM\nat {cam_layer}", "guided Grad-CAM")
+    size, gap, left, top = photo.shape[0], 6, 48, 44
+    n = len(rows)
+    width, height = left + 6 * size + 5 * gap + 4, top + n * size + (n - 1) * gap + 4
+    fig = new_figure(width / DPI, height / DPI, dpi=DPI)
+    axes = pixel_axes(fig, width, height, left, top, size, gap, n, 6)
+    for r, (maps, label) in enumerate(zip(rows, row_labels)):
+        ax = axes[6 * r:6 * r + 6]
+        top_row = r == 0
+        _panel(ax[0], photo, titles[0] if top_row else None)
+        ax[0].set_ylabel(label, fontsize=10)
+        _panel(ax[1], magnitude_image(maps["saliency"]), titles[1] if top_row else None, cmap="gray")
+        _panel(ax[2], signed_image(maps["deconvnet"]), titles[2] if top_row else None)
+        _panel(ax[3], signed_image(maps["guided"]), titles[3] if top_row else None)
+        _panel(ax[4], overlay(photo, maps["gradcam"], alpha=0.5), titles[4] if top_row else None)
+        _panel(ax[5], signed_image(maps["guided_gradcam"]), titles[5] if top_row else None)
+    return fig
+
+
+def signs_figure(maps, label):
+    """The sign of each rule's input gradient, summed over the colour channels: red where
+    raising the pixels raises the score, blue where it lowers it; panels at the image's size."""
+    names = (("saliency", "gradient rule (saliency)"), ("deconvnet", "deconvnet rule"),
+             ("guided", "guided rule"))
+    size = maps["guided"].shape[0]
+    gap, left, top, bar = 16, 4, 78, 64
+    width, height = left + 3 * size + 2 * gap + bar, top + size + 6
+    fig = new_figure(width / DPI, height / DPI, dpi=DPI)
+    axes = pixel_axes(fig, width, height, left, top, size, gap, 1, 3)
+    cmap = colormaps["RdBu_r"]
+    for ax, (key, title) in zip(axes, names):
+        s = maps[key].sum(axis=-1)
+        limit = np.percentile(np.abs(s), PERCENTILE) or 1.0
+        im = ax.imshow(np.clip(s / limit, -1, 1), cmap=cmap, norm=TwoSlopeNorm(0, -1, 1),
+                       interpolation="nearest")
+        positive = float((s > 0).sum()) / max(int((s != 0).sum()), 1)
+        _style(ax, f"{title}\n{100 * positive:.0f}% positive")
+    x0 = left + 3 * size + 2 * gap + 10
+    cax = fig.add_axes([x0 / width, 0.15 * size / height, 10 / width, 0.7 * size / height])
+    colorbar = fig.colorbar(im, cax=cax, ticks=[-1, 0, 1])
+    colorbar.ax.set_yticklabels(["-s", "0", "+s"])
+    fig.suptitle(f"{label}: sum over R, G, B of dS/dx\n(scaled by s = its 99th percentile of |.|; "
+                 "% of the nonzero pixels that are positive)", fontsize=9, y=1 - 4 / height, va="top")
+    return fig
