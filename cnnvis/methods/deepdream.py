@@ -72,11 +72,12 @@ def dream_objective(a, units, kind="squared"):
     return np.array(values), seed
 
 
-def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4, jitter=32,
+def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4, jitter=None,
               objective="squared", seed=0, progress=None):
     """Amplify ``target`` (a layer name, Unit(layer, channel), or one per image) in network
-    input ``inputs`` (N, C, H, W) by normalized gradient ascent over octaves. Deterministic
-    for a given seed (the jitter uses it). Returns Dream."""
+    input ``inputs`` (N, C, H, W) by normalized gradient ascent over octaves. jitter: the
+    largest shift in pixels (default an eighth of the image's smaller side: the notebook's 32
+    for 256 pixels). Deterministic for a given seed (the jitter uses it). Returns Dream."""
     units = _units(net, target, len(inputs))
     layer = units[0].layer
     size = tuple(inputs.shape[2:])
@@ -84,6 +85,7 @@ def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4
     if layer not in receptive_fields(net) and (len(sizes) > 1 or size != tuple(net.input_shape[1:])):
         raise InputError(f"layer {layer!r} comes after Flatten, so the image cannot change size: "
                          "use octaves=1, or dream a conv layer")
+    jitter = min(size) // 8 if jitter is None else int(jitter)
     rng = np.random.default_rng(seed)
     lo, hi, pixel = pixel_bounds(net)
     base = to_device(inputs, net.backend).astype(net.dtype)

@@ -9,7 +9,7 @@ def deepdream_figure(image, dream, index=0, target=None, title=None):
     """Three panels: the original image (H, W[, C]) in [0, 255], the dreamed image ``index`` of
     a Dream result, and its objective per step (octaves marked by the jumps)."""
     fig = new_figure(10.0, 3.6, dpi=110)
-    grid = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.2], wspace=0.25)
+    grid = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.2], wspace=0.4)
     for k, (picture, label) in enumerate(((image, "image"), (dream.images[index], "dream"))):
         ax = fig.add_subplot(grid[0, k])
         ax.imshow(to_uint8(as_rgb(picture)))

@@ -1,0 +1,75 @@
+"""`cnnvis actmax`: activation maximization of classes or units, or a layer's 8x8 top filters."""
+from cnnvis.commands.unit_inputs import (
+    add_network_args,
+    add_output_args,
+    ints,
+    network,
+    parse_target,
+)
+
+
+def run(args):
+    from cnnvis.render.common import save_figure
+    net = network(args)
+    progress = False if args.quiet else None
+    size = tuple(args.size) if args.size else None
+    kwargs = {"steps": args.steps, "lr": args.lr, "schedule": args.schedule, "l2": args.l2,
+              "decay": args.decay, "tv": args.tv, "jitter": args.jitter, "blur_sigma": args.blur_sigma,
+              "blur_every": args.blur_every, "octaves": args.octaves, "octave_scale": args.octave_scale,
+              "size": size, "seed": args.seed}
+    if args.top_filters:
+        from cnnvis.methods.top_filters import top_filters
+        from cnnvis.render.activation_max import top_filters_figure
+        top = top_filters(net, args.top_filters, args.n, args.candidates, progress=progress, **kwargs)
+        print(save_figure(top_filters_figure(top, stretch=args.stretch), args.out))
+        return
+    from cnnvis.methods.activation_max import activation_maximization
+    from cnnvis.render.activation_max import save_actmax, save_actmax_gif
+    targets = [parse_target(t) for t in args.target or ["0"]]
+    result = activation_maximization(net, None, targets, record_every=args.record_every if args.gif else 0,
+                                     progress=progress, **kwargs)
+    titles = [label(net, t) for t in targets]
+    print(save_actmax(result, args.out, titles, stretch=args.stretch, title="activation maximization"))
+    if args.gif:
+        print(save_actmax_gif(result, args.gif, stretch=args.stretch))
+
+
+def label(net, target):
+    """A short title: the class name, or 'layer #channel (i, j)'."""
+    if isinstance(target, int):
+        return net.class_names[target] if net.class_names else f"class {target}"
+    if isinstance(target, str):
+        return target
+    return f"{target.layer} #{target.channel}" + ("" if target.i is None else f" ({target.i}, {target.j})")
+
+
+def add_parser(sub):
+    p = sub.add_parser("actmax", help="activation maximization: what a class or unit likes most")
+    add_network_args(p)
+    t = p.add_argument_group("what to maximize")
+    t.add_argument("--target", action="append", help="a class (index or name) or a unit "
+                   "LAYER:CHANNEL[:I:J] (a channel's mean, one unit, a dense neuron); repeat for more")
+    t.add_argument("--top-filters", metavar="LAYER", help="instead: the n channels of LAYER that "
+                   "reach the highest mean activation (the 8x8 grid)")
+    t.add_argument("--n", type=int, default=64, help="--top-filters: how many to keep (default 64)")
+    t.add_argument("--candidates", type=ints, help="--top-filters: channels to try (default all)")
+    a = p.add_argument_group("gradient ascent")
+    a.add_argument("--steps", type=int, default=200, help="steps per octave (default 200)")
+    a.add_argument("--lr", type=float, default=2.0, help="mean step in pixel levels (default 2)")
+    a.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
+    a.add_argument("--l2", type=float, default=0.0, help="weight of the L2 penalty in the objective")
+    a.add_argument("--decay", type=float, default=0.0, help="L2 decay per step, x <- (1 - decay) x")
+    a.add_argument("--tv", type=float, default=0.0, help="weight of the total-variation penalty")
+    a.add_argument("--jitter", type=int, default=0, help="random shift in pixels per step")
+    a.add_argument("--blur-sigma", type=float, default=0.0, help="Gaussian blur sigma in pixels")
+    a.add_argument("--blur-every", type=int, default=4, help="blur every this many steps")
+    a.add_argument("--octaves", type=int, default=1, help="image scales (conv-layer targets)")
+    a.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves")
+    a.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (conv-layer targets)")
+    a.add_argument("--seed", type=int, default=0)
+    o = p.add_argument_group("output")
+    o.add_argument("--gif", help="also write a GIF of the ascent here")
+    o.add_argument("--record-every", type=int, default=10, help="GIF frame every this many steps")
+    o.add_argument("--stretch", action="store_true", help="stretch each image's contrast for display")
+    add_output_args(o, "actmax.png")
+    p.set_defaults(func=run)

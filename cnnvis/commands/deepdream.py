@@ -1,0 +1,39 @@
+"""`cnnvis deepdream`: amplify what a layer (or channel) sees in an image."""
+from cnnvis.commands.unit_inputs import (
+    add_image_arg,
+    add_network_args,
+    add_output_args,
+    image_input,
+    network,
+)
+
+
+def run(args):
+    from cnnvis.methods.deepdream import deepdream
+    from cnnvis.methods.targets import Unit
+    from cnnvis.render.deepdream import save_deepdream
+    net = network(args)
+    image, x = image_input(net, args.image)
+    target = args.layer if args.channel is None else Unit(args.layer, args.channel)
+    dream = deepdream(net, x, target, args.steps, args.lr, args.octaves, args.octave_scale, args.jitter,
+                      args.objective, args.seed, progress=False if args.quiet else None)
+    label = args.layer if args.channel is None else f"{args.layer}, channel {args.channel}"
+    print(save_deepdream(image, dream, args.out, target=label))
+
+
+def add_parser(sub):
+    p = sub.add_parser("deepdream", help="DeepDream: amplify a layer's activations in an image")
+    add_network_args(p)
+    add_image_arg(p)
+    p.add_argument("--layer", required=True, help="the layer to amplify")
+    p.add_argument("--channel", type=int, help="only this channel of it")
+    p.add_argument("--steps", type=int, default=10, help="steps per octave (default 10)")
+    p.add_argument("--lr", type=float, default=1.5, help="mean step in pixel levels (default 1.5)")
+    p.add_argument("--octaves", type=int, default=4, help="(default 4)")
+    p.add_argument("--octave-scale", type=float, default=1.4, help="(default 1.4)")
+    p.add_argument("--jitter", type=int, help="largest random shift in pixels (default an eighth "
+                   "of the image's side)")
+    p.add_argument("--objective", choices=("squared", "mean"), default="squared")
+    p.add_argument("--seed", type=int, default=0)
+    add_output_args(p, "deepdream.png")
+    p.set_defaults(func=run)

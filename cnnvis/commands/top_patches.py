@@ -1,0 +1,28 @@
+"""`cnnvis top-patches`: the image patches where chosen channels fire most in a dataset."""
+from cnnvis.commands.unit_inputs import add_network_args, add_output_args, ints, network
+
+
+def run(args):
+    from cnnvis.methods.targets import Unit
+    from cnnvis.methods.top_patches import top_patch_projections, top_patches
+    from cnnvis.render.top_patches import save_top_patches
+    net = network(args)
+    units = [Unit(args.layer, c) for c in args.channels]
+    result = top_patches(net, args.source, units, args.k, args.batch_size,
+                         progress=False if args.quiet else None)
+    projections = top_patch_projections(net, result) if args.deconv else None
+    print(save_top_patches(result, args.out, projections, per_unit=args.k))
+
+
+def add_parser(sub):
+    p = sub.add_parser("top-patches", help="maximally activating patches of channels over a dataset")
+    add_network_args(p)
+    p.add_argument("--layer", required=True, help="the layer of the channels")
+    p.add_argument("--channels", type=ints, default=[0, 1, 2, 3], help="e.g. 0,3,5 or 0-7 (default 0-3)")
+    p.add_argument("--source", default="bundled",
+                   help="'bundled' (the Fashion-MNIST samples, default) or a folder of images")
+    p.add_argument("--k", type=int, default=9, help="patches per channel (default 9)")
+    p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    p.add_argument("--deconv", action="store_true", help="show each patch's deconvnet projection beside it")
+    add_output_args(p, "top_patches.png")
+    p.set_defaults(func=run)
