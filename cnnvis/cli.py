@@ -6,7 +6,8 @@ import sys
 
 from .errors import CnnvisError
 
-COMMANDS = ["info", "summary", "train", "weights", "trace", "gradcheck"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
+COMMANDS = ["info", "summary", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
+            "top_patches", "actmax", "deepdream", "embed", "predict"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
 
 
 def build_parser():
