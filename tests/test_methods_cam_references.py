@@ -10,7 +10,7 @@ cv2.resize(INTER_LINEAR) on float32 maps uses the same half-pixel bilinear rule 
 F.interpolate(align_corners=False), which stands in for it.
 
 TOL = 1e-5 absolute on maps in [0, 1]: float32 rounding plus pytorch-grad-cam's 1e-7 guards
-(measured below 1e-6).
+(measured 7e-7 for Grad-CAM and Grad-CAM++, 3e-6 for Score-CAM).
 """
 import numpy as np
 import pytest
