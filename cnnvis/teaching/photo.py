@@ -15,7 +15,8 @@ from ..errors import WeightsError
 from ..images import load_image
 from ..methods import Unit, deconvnet, gradcam, guided_backprop, guided_gradcam, saliency
 from ..progress import bar
-from .pictures import COLUMNS, image_gradient, magnitude_image
+from ..render.attribution import image_space, saliency_image
+from .pictures import COLUMNS
 
 HED_FILE = os.path.join("weights", "hed_bsds500.weights.h5")
 
@@ -47,7 +48,7 @@ class PhotoMaps:
         (for saliency: the displayed max_c |g| maps)."""
         a, b = (m[key] for m in self.maps[:2])
         if key == "saliency":
-            a, b = magnitude_image(a, 100), magnitude_image(b, 100)
+            a, b = saliency_image(a, 100), saliency_image(b, 100)
         return float(np.corrcoef(a.reshape(-1), b.reshape(-1))[0, 1])
 
 
@@ -56,7 +57,7 @@ def photo_maps(net, photo="dog", layer="block5_conv3", cam_layer="block4_conv3_r
     """Explain the ``targets`` channels of ``layer`` with the largest mean activation on ``photo``
     (S = that mean, before the layer's ReLU) with saliency, deconvnet and guided backprop (the
     same one-hot seed dS/dA for all three, so only the ReLU rule differs), Grad-CAM at
-    ``cam_layer`` and guided Grad-CAM. One call per method, the photo repeated once per target."""
+    ``cam_layer`` and guided Grad-CAM (upsampled bilinearly, as Selvaraju et al.). One call per method, the photo repeated once per target."""
     image = load_image(photo)
     x = net.preprocess(image)
     means = net.forward(x, until=layer)[0].mean(axis=(1, 2))
@@ -67,10 +68,11 @@ def photo_maps(net, photo="dog", layer="block5_conv3", cam_layer="block4_conv3_r
              "deconvnet": lambda: deconvnet(net, batch, units, seed="one-hot"),
              "guided": lambda: guided_backprop(net, batch, units),
              "gradcam": lambda: gradcam(net, batch, units, layer=cam_layer),
-             "guided_gradcam": lambda: guided_gradcam(net, batch, units, layer=cam_layer)}
+             "guided_gradcam": lambda: guided_gradcam(net, batch, units, layer=cam_layer,
+                                                     upsample="bilinear")}
     results = {}
     for key in bar(COLUMNS, desc="walkthrough: methods on the photo", progress=progress):
         out = calls[key]()
-        results[key] = out if key == "gradcam" else image_gradient(net, out)
+        results[key] = out if key == "gradcam" else image_space(net, out)
     maps = [{key: results[key][n] for key in COLUMNS} for n in range(targets)]
     return PhotoMaps(image, layer, cam_layer, channels, [float(means[k]) for k in channels], maps)

@@ -1,13 +1,11 @@
 """The walkthrough's pictures: the three backward rules and the Grad-CAM family side by side
 on a photo, and the signs of the three rules' input gradients.
 
-Display conventions (each stated in the figures' captions in docs/backprop-rules.md):
-  * gradients are shown in image space: d score / d pixel, RGB, pixel units (image_gradient);
-  * saliency (Simonyan et al. 2014): M = max_c |g|, from 0 (black) to its 99th percentile;
-  * deconvnet, guided backprop and guided Grad-CAM images (Zeiler & Fergus 2014,
-    Springenberg et al. 2015): 0.5 + 0.5 g / s per image, s the 99th percentile of |g|,
-    so zero is mid-gray and the sign is kept (clipped at the 1% strongest);
-  * Grad-CAM (Selvaraju et al. 2017): the [0, 1] map in the jet colormap over the photo.
+Display conventions are render/attribution.py's (stated in the captions of
+docs/backprop-rules.md): gradients in image space (d score / d pixel, RGB); saliency as
+Simonyan's max_c |g| from black to its 99.5th percentile; deconvnet, guided backprop and
+guided Grad-CAM images gray at zero, 0.5 + g / (2 q) with q the 99.5th percentile of |g|;
+Grad-CAM's [0, 1] map in the jet colormap over the photo.
 Panels are drawn at the photo's own pixel size (no resampling, so no moire), figures at a
 fixed size, saved as dithered 256-colour PNGs.
 """
@@ -17,35 +15,10 @@ from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
 from ..io import atomic_path
-from ..preprocessing import ORDERS
+from ..render.attribution import PERCENTILE, saliency_image, signed_image
 from ..render.common import new_figure, overlay
 
-PERCENTILE = 99
 COLUMNS = ("saliency", "deconvnet", "guided", "gradcam", "guided_gradcam")
-
-
-def image_gradient(net, g):
-    """d score / d image pixel, (N, C, H, W) input gradient -> (N, H, W, C) in the image's
-    channel order (RGB): x[c] = (image[order[c]] * scale - mean[c]) / std[c] gives
-    d/d image[order[c]] = g[c] * scale / std[c]."""
-    pre = net.preprocessing
-    g = np.asarray(g, np.float64) * (pre.scale / pre.std)[None, :, None, None]
-    out = np.empty_like(g)
-    out[:, ORDERS[pre.channel_order]] = g
-    return out.transpose(0, 2, 3, 1)
-
-
-def magnitude_image(g, q=PERCENTILE):
-    """Simonyan's map max_c |g| of one (H, W, C) gradient, scaled to [0, 1] by its q-th percentile."""
-    m = np.abs(g).max(axis=-1)
-    s = np.percentile(m, q)
-    return np.clip(m / s, 0, 1) if s > 0 else np.zeros_like(m)
-
-
-def signed_image(g, q=PERCENTILE):
-    """0.5 + 0.5 g / s, clipped to [0, 1]: zero is mid-gray, s the q-th percentile of |g|."""
-    s = np.percentile(np.abs(g), q)
-    return np.clip(0.5 + 0.5 * g / s, 0, 1) if s > 0 else np.full(g.shape, 0.5)
 
 
 def save_png(fig, path):
@@ -108,7 +81,7 @@ def rules_figure(photo, rows, row_labels, cam_layer):
         top_row = r == 0
         _panel(ax[0], photo, titles[0] if top_row else None)
         ax[0].set_ylabel(label, fontsize=10)
-        _panel(ax[1], magnitude_image(maps["saliency"]), titles[1] if top_row else None, cmap="gray")
+        _panel(ax[1], saliency_image(maps["saliency"]), titles[1] if top_row else None, cmap="gray")
         _panel(ax[2], signed_image(maps["deconvnet"]), titles[2] if top_row else None)
         _panel(ax[3], signed_image(maps["guided"]), titles[3] if top_row else None)
         _panel(ax[4], overlay(photo, maps["gradcam"], alpha=0.5), titles[4] if top_row else None)
@@ -138,6 +111,6 @@ def signs_figure(maps, label):
     cax = fig.add_axes([x0 / width, 0.15 * size / height, 10 / width, 0.7 * size / height])
     colorbar = fig.colorbar(im, cax=cax, ticks=[-1, 0, 1])
     colorbar.ax.set_yticklabels(["-s", "0", "+s"])
-    fig.suptitle(f"{label}: sum over R, G, B of dS/dx\n(scaled by s = its 99th percentile of |.|; "
+    fig.suptitle(f"{label}: sum over R, G, B of dS/dx\n(scaled by s = its {PERCENTILE:g}th percentile of |.|; "
                  "% of the nonzero pixels that are positive)", fontsize=9, y=1 - 4 / height, va="top")
     return fig

@@ -15,7 +15,7 @@ from . import equations as eq
 from .explain import explain
 from .formats import write
 from .photo import hed_weights_path, photo_maps
-from .pictures import COLUMNS, rules_figure, save_png, signs_figure
+from .pictures import COLUMNS, PERCENTILE, rules_figure, save_png, signs_figure
 from .trace import trace_example
 
 DOC = "backprop-rules.md"
@@ -196,11 +196,12 @@ dS/d(`{r.layer}`), so the pictures differ only by what the ReLUs let through.
 
 ![saliency, deconvnet, guided backprop, Grad-CAM and guided Grad-CAM of two block5 channels of HED's VGG16 on the dog photo](images/{RULES_PNG})
 
-*Gradients are shown in image space (dS/d pixel, RGB). Saliency: max over R, G, B of |dS/dx|
-from black (0) to white (its 99th percentile). Deconvnet, guided backprop and guided Grad-CAM:
-0.5 + 0.5 g / s per image, s the 99th percentile of |g|, so zero is mid-gray and the sign is
-kept. Grad-CAM at `{cam}` (after its ReLU, 28x28 cells), bilinearly upsampled, min-max
-scaled, jet colormap over the photo.*
+*Gradients are shown in image space (dS/d pixel, RGB; `cnnvis/render/attribution.py`).
+Saliency: max over R, G, B of |dS/dx| from black (0) to white (its {PERCENTILE:g}th percentile).
+Deconvnet, guided backprop and guided Grad-CAM: 0.5 + g / (2q) per image, q the
+{PERCENTILE:g}th percentile of |g|, so zero is mid-gray and the sign is kept. Grad-CAM at
+`{cam}` (after its ReLU, 28x28 cells), bilinearly upsampled, min-max scaled, jet colormap
+over the photo; guided Grad-CAM is guided backprop times that map before the scaling.*
 
 What each picture shows, and why:
 
@@ -243,7 +244,7 @@ Grad-CAM keeps guided backprop's sign inside the positive Grad-CAM map.
 ![the sign of the input gradient under the gradient, deconvnet and guided rules](images/{SIGNS_PNG})
 
 *The sum over R, G, B of each rule's dS/dx for channel {a}, red positive, blue negative, each
-scaled by its own 99th percentile of |.|.*"""
+scaled by its own {PERCENTILE:g}th percentile of |.|.*"""
 
 
 CHECK = """\
