@@ -6,6 +6,7 @@ from methods_nets import CLASSES, small
 import cnnvis
 from cnnvis import methods as M
 from cnnvis.errors import InputError, LayerNotFoundError, TargetError
+from cnnvis.images import load_image
 from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax
 from cnnvis.preprocessing import Preprocessing
 
@@ -238,7 +239,7 @@ def torchvision_small_net():
 
 def test_fgsm_units_and_clipping():
     net = torchvision_small_net()
-    images = np.stack([cnnvis.images.load_image("cat", (32, 32)), np.full((32, 32, 3), 255)])
+    images = np.stack([load_image("cat", (32, 32)), np.full((32, 32, 3), 255)])
     x = net.preprocess(images)
     adv = M.fgsm(net, x, "predicted", epsilon=4.0, unit="pixel")
     step = 4.0 / 255 / net.preprocessing.std  # 4 grey levels in input units, per channel

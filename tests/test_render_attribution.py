@@ -7,6 +7,7 @@ from methods_nets import small
 import cnnvis
 from cnnvis import methods as M
 from cnnvis.errors import InputError
+from cnnvis.images import load_image
 from cnnvis.preprocessing import Preprocessing
 from cnnvis.render import attribution as A
 from cnnvis.render.common import save_figure
@@ -73,3 +74,14 @@ def test_method_pictures_names_kinds_and_one_image():
         assert (pic.ndim == 3) == (kind == "signed"), name
     with pytest.raises(InputError, match="one image"):
         A.method_pictures(net, x, 1)
+
+
+def test_grey_networks_render(tmp_path):
+    net = cnnvis.small_vgg(widths=(4, 8), input_shape=(1, 28, 28), classes=3)
+    x = net.preprocess(load_image("dog", (28, 28), mode="L"))
+    pics = A.method_pictures(net, x, 0, smooth_samples=2, ig_steps=2)
+    assert all(p.shape == (28, 28) for _, p, _ in pics)
+    save_figure(A.methods_figure(net, x, smooth_samples=2, ig_steps=2, progress=False),
+                tmp_path / "grey.png")
+    save_figure(A.adversarial_figure(net, x, M.fgsm(net, x, 0)), tmp_path / "fgsm.png")
+    assert _is_png(tmp_path / "grey.png", 200) and _is_png(tmp_path / "fgsm.png", 200)

@@ -74,11 +74,15 @@ def _target_title(net, x, target, score):
 def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, scorecam=True,
                     progress=None):
     """Every gradient method on one image x (1, C, H, W): [(name, picture, kind)], kind
-    'signed' (an RGB image in [0, 1]), 'gray' ((H, W) in [0, 1]) or 'heat' (a [0, 1] map)."""
+    'signed' (an RGB image in [0, 1], (H, W) for grey networks), 'gray' ((H, W) in [0, 1])
+    or 'heat' (a [0, 1] map)."""
     if len(x) != 1:
         raise InputError(f"method_pictures explains one image; got a batch of {len(x)}")
     t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
-    rgb = lambda g: image_space(net, g)[0]  # noqa: E731
+    def rgb(g):  # (1, C, H, W) -> (H, W, 3) or, for grey networks, (H, W)
+        image = image_space(net, g)[0]
+        return image[..., 0] if image.shape[-1] == 1 else image
+
     pics = [("Saliency", saliency_image(rgb(M.saliency(net, x, t))), "gray"),
             ("Deconvnet", signed_image(rgb(M.deconvnet(net, x, t))), "signed"),
             ("Guided backprop", signed_image(rgb(M.guided_backprop(net, x, t))), "signed"),
