@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from units_nets import tiny_vgg
 
+import cnnvis
 from cnnvis.errors import BackendError, InputError
 from cnnvis.methods.embedding import embedding, features, pca, penultimate_layer, tsne
 
@@ -27,6 +28,20 @@ def test_features_are_the_penultimate_activations():
     np.testing.assert_array_equal(preds, logits.argmax(axis=1))
     f2, _ = features(net, x, "block2_pool", progress=False)
     assert f2.shape == (30, 8 * 4 * 4)
+
+
+def test_a_conv_stack_has_features_but_no_predictions(tmp_path):
+    from cnnvis.render.embedding import save_embedding
+    net = cnnvis.small_vgg(widths=(4, 8), input_shape=(3, 16, 16), include_top=False)
+    images, labels = data(12)
+    x = net.preprocess(images)
+    assert penultimate_layer(net) == "block2_pool"
+    f, preds = features(net, x, progress=False)
+    assert preds is None
+    np.testing.assert_array_equal(f, np.asarray(net.forward(x)).reshape(12, -1))
+    emb = embedding(net, x, labels, progress=False)
+    assert emb.predictions is None and emb.points.shape == (12, 2)
+    assert Image.open(save_embedding(emb, tmp_path / "conv.png")).format == "PNG"
 
 
 def test_pca_matches_scikit_learn_and_the_covariance_eigenvectors():

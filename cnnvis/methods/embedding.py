@@ -29,8 +29,9 @@ class PCA(NamedTuple):
 
 
 class Embedding(NamedTuple):
-    """points (N, 2); labels (N,) as given; predictions (N,) the network's classes; layer: whose
-    output the features are; method: 'pca' or 'tsne'."""
+    """points (N, 2); labels (N,) as given; predictions (N,) the network's classes (None for a
+    network without a classifier, e.g. a conv stack); layer: whose output the features are;
+    method: 'pca' or 'tsne'."""
     points: np.ndarray
     labels: np.ndarray
     predictions: np.ndarray
@@ -38,27 +39,38 @@ class Embedding(NamedTuple):
     method: str
 
 
+def classifier(net):
+    """The logits layer's name, or None when the network ends without a Dense classifier."""
+    logits = logits_layer(net)
+    return logits if type(net[logits]).__name__ == "Dense" else None
+
+
 def penultimate_layer(net):
     """The layer whose output feeds the logits layer (e.g. fc1_dropout, equal to fc1_relu at
-    inference)."""
-    i = net.index(logits_layer(net))
+    inference); for a network without a classifier, its last layer."""
+    logits = classifier(net)
+    if logits is None:
+        return net.layers[-1].name
+    i = net.index(logits)
     if i == 0:
-        raise InputError(f"{net.name} has no layer before its logits layer {logits_layer(net)!r}")
+        raise InputError(f"{net.name} has no layer before its logits layer {logits!r}")
     return net.layers[i - 1].name
 
 
 def features(net, inputs, layer=None, batch_size=64, progress=None):
-    """(features (N, D) of ``layer`` (default penultimate_layer), predicted classes (N,)) for
-    network input ``inputs`` (N, C, H, W), batch_size images at a time."""
+    """(features (N, D) of ``layer`` (default penultimate_layer), flattened; predicted classes
+    (N,), or None without a classifier) for network input ``inputs`` (N, C, H, W),
+    batch_size images at a time."""
     layer = layer or penultimate_layer(net)
-    logits = logits_layer(net)
-    stop = max(net.index(layer), net.index(logits))
+    logits = classifier(net)
+    stop = net.index(layer) if logits is None else max(net.index(layer), net.index(logits))
     feats, preds = [], []
     for k in bar(range(0, len(inputs), batch_size), desc="features", progress=progress):
         out = net.forward(inputs[k:k + batch_size], until=net.layers[stop].name)
         feats.append(to_host(net.activations[layer]).reshape(len(out), -1))
-        preds.append(to_host(net.activations[logits]).argmax(axis=1))
-    return np.concatenate(feats).astype(np.float64), np.concatenate(preds)
+        if logits is not None:
+            preds.append(to_host(net.activations[logits]).argmax(axis=1))
+    return np.concatenate(feats).astype(np.float64), np.concatenate(preds) if preds else None
 
 
 def pca(x, n_components=2):

@@ -11,7 +11,7 @@ from .mosaic import as_rgb
 
 def embedding_figure(emb, class_names=None, images=None, thumbnails=0, seed=0, title=None):
     """Scatter of emb.points coloured by emb.labels; points whose prediction differs from
-    their label are ringed in black. images (N, H, W[, C]) in [0, 255] with thumbnails=k draws
+    their label are ringed in black (when the network predicts classes). images (N, H, W[, C]) in [0, 255] with thumbnails=k draws
     k of them (drawn at random with ``seed``) at their points."""
     fig = new_figure(7.2, 6.0, dpi=110)
     ax = fig.add_subplot(1, 1, 1)
@@ -22,8 +22,9 @@ def embedding_figure(emb, class_names=None, images=None, thumbnails=0, seed=0, t
         name = class_names[c] if class_names is not None else str(c)
         ax.scatter(*emb.points[mask].T, s=18, color=cmap(k % cmap.N), label=name, alpha=0.85,
                    linewidths=0)
-    wrong = emb.predictions != emb.labels
-    ax.scatter(*emb.points[wrong].T, s=60, facecolors="none", edgecolors="black", linewidths=1.1)
+    if emb.predictions is not None:
+        wrong = emb.predictions != emb.labels
+        ax.scatter(*emb.points[wrong].T, s=60, facecolors="none", edgecolors="black", linewidths=1.1)
     if images is not None and thumbnails:
         rng = np.random.default_rng(seed)
         for n in rng.choice(len(images), size=min(int(thumbnails), len(images)), replace=False):
@@ -32,9 +33,10 @@ def embedding_figure(emb, class_names=None, images=None, thumbnails=0, seed=0, t
             ax.add_artist(AnnotationBbox(box, emb.points[n], frameon=True, pad=0.1,
                                          bboxprops={"edgecolor": "0.6", "linewidth": 0.5}))
     handles, labels = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                          markeredgecolor="black", markersize=8))
-    labels.append(f"misclassified ({int(wrong.sum())} of {len(wrong)})")
+    if emb.predictions is not None:
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                              markeredgecolor="black", markersize=8))
+        labels.append(f"misclassified ({int(wrong.sum())} of {len(wrong)})")
     ax.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
               frameon=False)
     ax.set_xticks([])
