@@ -37,7 +37,7 @@ def gaussian_blur(x, sigma, truncate=4.0):
         padded = xp.pad(out, pad, mode="symmetric")
         n = out.shape[axis]
         acc = xp.zeros_like(out)
-        for t, weight in enumerate(k.astype(out.dtype)):
-            acc += weight * xp.take(padded, xp.arange(t, t + n), axis=axis)
+        for t, weight in enumerate(k):
+            acc += float(weight) * xp.take(padded, xp.arange(t, t + n), axis=axis)
         out = acc
     return out
