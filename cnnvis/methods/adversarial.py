@@ -3,7 +3,10 @@
 FGSM: Goodfellow, Shlens & Szegedy, "Explaining and Harnessing Adversarial Examples",
 ICLR 2015. Iterative FGSM: Kurakin, Goodfellow & Bengio, "Adversarial Examples in the
 Physical World", ICLR workshop 2017. Numbers match Captum's robust.FGSM and robust.PGD
-(norm='Linf', no random start), whose loss is the same cross-entropy -log p_target.
+(norm='Linf', no random start), whose loss is the same cross-entropy -log p_target, with two
+differences: the gradient here comes from the logits (p - onehot), so it stays finite where
+a probability underflows to 0 (Captum's default loss then gives NaN and leaves x as it is),
+and every input moves by sign(gradient), where Captum leaves those with |gradient| <= 1e-6.
 
 Units. ``unit='pixel'``: epsilon in grey levels of the image, [0, 255] (one level is 1/255
 of the range each input channel can take: scale / std in input units, see
