@@ -6,51 +6,10 @@ import numpy as np
 
 from . import equations as eq
 from .blocks import Grids, Heading, Math, display, grid, number, para, plane_grids
+from .worked import at, plural, position, where, worked
 
 
-# ---- small pieces --------------------------------------------------------------------------
-def idx(*ix):
-    return ",".join(str(int(i)) for i in ix)
-
-
-def at(name, *ix):
-    """name[i,j] in plain text, name_{i,j} in LaTeX."""
-    return Math(f"{name}[{idx(*ix)}]", f"{name}_{{{idx(*ix)}}}")
-
-
-def value(v):
-    """A number as a factor: negative numbers in parentheses."""
-    text = number(v)
-    return f"({text})" if text.startswith("-") else text
-
-
-def worked(lhs, start, terms, result):
-    """lhs = start + a1*b1 + a2*b2 + ... = result (terms: (a, b) pairs with no zero factor)."""
-    plain = [number(start)] if start is not None else []
-    latex = list(plain)
-    for a, b in terms:
-        plain.append(f"{value(a)}*{value(b)}")
-        latex.append(f"{value(a)} \\cdot {value(b)}")
-    if not plain:
-        return Math(f"{lhs.plain} = {number(result)} (every term has a zero factor)",
-                    f"{lhs.latex} = {number(result)}\\ \\text{{(every term has a zero factor)}}")
-    return Math(f"{lhs.plain} = {' + '.join(plain)} = {number(result)}",
-                f"{lhs.latex} = {' + '.join(latex)} = {number(result)}")
-
-
-def where(k, channels):
-    """A position (c, h, w) in words: '(h,w)' when there is one channel."""
-    return f"({k[1]},{k[2]})" if channels == 1 else f"channel {k[0]}, ({k[1]},{k[2]})"
-
-
-def plural(n, word):
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def position(rc):
-    return f"({int(rc[0])},{int(rc[1])})"
-
-
+# ---- grids of the backward pass, one per rule unless the rules agree --------------------------
 def same_for_all(trace, name):
     """True when every traced rule gave the same dS/d(input of ``name``)."""
     first = trace.backward[trace.rules[0]][name]
@@ -119,7 +78,7 @@ def _forward(trace, level):
                     worked(at("y", *k), b[k[0]], terms, y[k]))]
     blocks += [Heading(level + 1, "ReLU"), display(eq.RELU),
                Grids(tuple(plane_grids(Math("y = relu(x)", "y"), f["relu"]))),
-               para(f"ReLU kills {int((f['conv'] < 0).sum())} of the {y.size} units (the negative ones).")]
+               para(_relu_note(f["conv"]))]
     blocks += _pool_forward(trace, level + 1)
     blocks += [Heading(level + 1, "flatten"), display(eq.FLATTEN), Grids((grid(Math("y", "y"), f["flatten"]),))]
     z, p = f["dense"], f["flatten"]
@@ -138,6 +97,16 @@ def _forward(trace, level):
                     ". A visualization explains a score instead: below, the logit S = ",
                     at("z", c), " of class " f"{c}.")]
     return blocks
+
+
+def _relu_note(x):
+    negative, zero = int((x < 0).sum()), int((x == 0).sum())
+    note = f"ReLU zeroes the {negative} negative units of {x.size}."
+    if zero:
+        note += (f" {plural(zero, 'unit')} {'is' if zero == 1 else 'are'} exactly 0, at the kink: the "
+                 "output is 0 there too, and backward every rule counts them as off ([x > 0] is 0), "
+                 "as PyTorch does.")
+    return note
 
 
 def _vector(v):

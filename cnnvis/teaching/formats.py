@@ -11,7 +11,8 @@ NBSP = "\u00a0"  # keeps a formula on one line while prose is wrapped
 def write(blocks, fmt="text"):
     """The document as one string in ``fmt`` ('text', 'markdown' or 'latex'), ending in a newline."""
     writer = {"text": _text, "markdown": _markdown, "latex": _latex}[fmt]
-    return "\n\n".join(writer(b) for b in blocks) + "\n"
+    head = [_latex_preamble(blocks)] if fmt == "latex" else []
+    return "\n\n".join(head + [writer(b) for b in blocks]) + "\n"
 
 
 # ---- grids as aligned columns (text, and Markdown code blocks) --------------------------------
@@ -87,7 +88,16 @@ def _gathered(b):
 
 # ---- LaTeX ---------------------------------------------------------------------------------
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
+                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def _latex_preamble(blocks):
+    """What a LaTeX fragment needs: amsmath, and room for its widest matrix (amsmath allows 10)."""
+    widest = max((len(row) for b in blocks if isinstance(b, Grids) for g in b.grids for row in g.cells),
+                 default=0)
+    return ("% a LaTeX fragment: \\input it into a document that loads amsmath\n"
+            f"\\setcounter{{MaxMatrixCols}}{{{max(widest, 10)}}}")
 
 
 def latex_escape(text):

@@ -7,8 +7,7 @@ until the example teaches something.
 Weights and pixels are small integers held in float64, so every number of the forward
 and backward passes (except the softmax) is an integer a student can check by hand.
 Draws are rejected until, for the explained class c, the three backward rules visibly
-differ (see ``teaches``): ReLU kills a quarter to three quarters of the units (and no
-pre-activation sits exactly at its kink, 0), the two logits differ by 1 to 3, each pool window with a positive maximum
+differ (see ``teaches``): ReLU kills a quarter to three quarters of the units, the two logits differ by 1 to 3, each pool window with a positive maximum
 has a single winner, a live winner gets a negative gradient (the gradient rule passes it,
 deconvnet and guided block it), a dead winner gets a positive one (only deconvnet passes
 it), and the three input gradients are pairwise different.
@@ -49,9 +48,9 @@ class TinySpec:
             raise InputError(f"{self.channels} channel(s) of {self.conv_size // 2}x{self.conv_size // 2} "
                              "pooled maps give fewer than 3 pool windows; the example needs a "
                              "dead, a negative and a positive one: use a larger --size or more --channels")
-        if self.size > 16 or self.channels > 4 or self.in_channels > 3:
-            raise InputError("a trace is meant to be read: keep --size <= 16, --channels <= 4 "
-                             "and --in-channels <= 3")
+        if self.size > 10 or self.channels > 3 or self.in_channels > 3 or self.kernel > 5:
+            raise InputError("a trace is meant to be read: keep --size <= 10, --channels <= 3, "
+                             "--in-channels <= 3 and --kernel <= 5")
 
     @property
     def conv_size(self):
@@ -97,8 +96,8 @@ def teaches(net, x, target=None):
     c = int(np.argmax(logits)) if target is None else target
     pre = net.activations["conv"]
     relu = net.activations["relu"]
-    if not 0.25 <= (pre > 0).mean() <= 0.75 or (pre == 0).any():
-        return None  # a quarter to three quarters of the units alive, none at ReLU's kink
+    if not 0.25 <= (pre > 0).mean() <= 0.75:
+        return None  # a quarter to three quarters of the units alive
     windows = _windows(relu[0])
     top = windows.max(axis=-1)
     if ((windows == top[..., None]).sum(axis=-1)[top > 0] > 1).any():
