@@ -175,6 +175,14 @@ def target_scores(a, targets):
     return xp.stack(out)
 
 
+def check_unit(t, shape):
+    """A TargetError unless unit t exists in a layer whose one-sample output has ``shape``."""
+    if t.channel is not None and not 0 <= t.channel < shape[0]:
+        raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range")
+    if t.i is not None and (len(shape) != 3 or not (0 <= t.i < shape[1] and 0 <= t.j < shape[2])):
+        raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map")
+
+
 def _check_channel(a, t):
     if not 0 <= t.channel < a.shape[1]:
         raise TargetError(f"layer {t.layer!r} has {a.shape[1]} channels; channel {t.channel} is out of range")
