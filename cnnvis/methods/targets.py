@@ -133,16 +133,12 @@ def scores_and_seed(net, targets, layer):
             scores[n] = float(a[n, t])
             seed[n, t] = 1
             continue
+        check_unit(t, a.shape[1:])
         if t.channel is None:
             region, idx = a[n], (n,)
         elif t.i is None:
-            _check_channel(a, t)
             region, idx = a[n, t.channel], (n, t.channel)
         else:
-            _check_channel(a, t)
-            if a.ndim != 4 or not (0 <= t.i < a.shape[2] and 0 <= t.j < a.shape[3]):
-                raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s "
-                                  f"{a.shape[2:]} map")
             scores[n] = float(a[n, t.channel, t.i, t.j])
             seed[n, t.channel, t.i, t.j] = 1
             continue
@@ -181,11 +177,6 @@ def check_unit(t, shape):
         raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range")
     if t.i is not None and (len(shape) != 3 or not (0 <= t.i < shape[1] and 0 <= t.j < shape[2])):
         raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map")
-
-
-def _check_channel(a, t):
-    if not 0 <= t.channel < a.shape[1]:
-        raise TargetError(f"layer {t.layer!r} has {a.shape[1]} channels; channel {t.channel} is out of range")
 
 
 def activation_seed(a, seed):
