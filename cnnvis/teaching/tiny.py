@@ -7,10 +7,11 @@ until the example teaches something.
 Weights and pixels are small integers held in float64, so every number of the forward
 and backward passes (except the softmax) is an integer a student can check by hand.
 Draws are rejected until, for the explained class c, the three backward rules visibly
-differ (see ``teaches``): ReLU kills a quarter to three quarters of the units, the two logits differ by 1 to 3, each pool window with a positive maximum
-has a single winner, a live winner gets a negative gradient (the gradient rule passes it,
-deconvnet and guided block it), a dead winner gets a positive one (only deconvnet passes
-it), and the three input gradients are pairwise different.
+differ (see ``teaches``): ReLU kills a quarter to three quarters of the units, the two
+logits differ by 1 to 3, each pool window with a positive maximum has a single winner, a
+live winner gets a negative gradient (the gradient rule passes it, deconvnet and guided
+block it), a dead winner gets a positive one (only deconvnet passes it), and the three
+input gradients are pairwise different.
 """
 from dataclasses import dataclass
 
@@ -64,10 +65,11 @@ class TinySpec:
 def tiny_network(spec):
     """The tiny Network (float64, layers named conv, relu, pool, flatten, dense, softmax);
     its weights are overwritten by draw()."""
-    layers = [Conv2D(spec.in_channels, spec.channels, spec.kernel, name="conv"), ReLU(name="relu"),
-              MaxPool2D(2, name="pool"), Flatten(name="flatten"), Dense(spec.features, 2, name="dense"),
-              Softmax(name="softmax")]
-    return Network(layers, (spec.in_channels, spec.size, spec.size), name="tiny", backend="cpu").astype(np.float64)
+    layers = [Conv2D(spec.in_channels, spec.channels, spec.kernel, name="conv", init="zeros"),
+              ReLU(name="relu"), MaxPool2D(2, name="pool"), Flatten(name="flatten"),
+              Dense(spec.features, 2, name="dense", init="zeros"), Softmax(name="softmax")]
+    net = Network(layers, (spec.in_channels, spec.size, spec.size), name="tiny", backend="cpu")
+    return net.astype(np.float64)
 
 
 def _integers(rng, bounds, shape):
