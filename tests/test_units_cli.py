@@ -24,7 +24,7 @@ COMMANDS = {
     "feature_maps": ["feature-maps", "--image", "IMAGE", "--layer", "block1_conv2_relu", "--sort"],
     "channel": ["feature-maps", "--image", "IMAGE", "--layer", "block2_conv1", "--channel", "2"],
     "top_patches": ["top-patches", "--source", "FOLDER", "--layer", "block2_conv1", "--channels",
-                    "0-2", "--k", "4", "--deconv"],
+                    "0-2", "--k", "4", "--project", "deconvnet", "--inside"],
     "actmax": ["actmax", "--target", "b", "--target", "3", "--steps", "5", "--gif", "GIF",
                "--record-every", "2"],
     "top_filters": ["actmax", "--top-filters", "block2_conv1", "--n", "4", "--steps", "3"],

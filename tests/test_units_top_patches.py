@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 from units_nets import tiny_vgg
 
+import cnnvis
 from cnnvis.errors import InputError, TargetError
 from cnnvis.methods.deconvnet import deconvnet
 from cnnvis.methods.targets import Unit
@@ -67,6 +68,25 @@ def test_top_k_sets_order_and_boxes_match_brute_force(batch_size):
             np.testing.assert_array_equal(p.image, data[p.index])
 
 
+def test_inside_keeps_maxima_whose_field_is_inside_the_image():
+    """block2_conv1's fields (10 pixels, jump 2, start -4, by hand) lie inside a 16x16 image for
+    rows and columns 2 to 5 only (start + 2 i >= 0 and start + 2 i + 10 <= 16)."""
+    net, data = tiny_vgg(), images()
+    unit = Unit("block2_conv1", 3)
+    result = top_patches(net, data, unit, k=5, inside=True, progress=False)
+    net.forward(net.preprocess(data), until=unit.layer)
+    a = np.asarray(net.activations[unit.layer], np.float64)[:, 3, 2:6, 2:6].reshape(len(data), -1)
+    best = a.max(axis=1)
+    order = sorted(range(len(data)), key=lambda n: (-best[n], n))[:5]
+    assert [p.index for p in result.patches[0]] == order
+    for p in result.patches[0]:
+        assert 2 <= p.position[0] <= 5 and 2 <= p.position[1] <= 5
+        assert p.box == p.field and p.crop.shape == (10, 10, 3)  # never clipped
+    convs = cnnvis.small_vgg(widths=(4, 8), input_shape=(3, 16, 16), include_top=False)
+    with pytest.raises(InputError, match="inside"):  # 8x8 images, 10x10 fields
+        top_patches(convs, images(2)[:, :8, :8], unit, inside=True, progress=False)
+
+
 def test_ties_go_to_the_lower_image_index_whatever_the_batch_size():
     data = np.repeat(images(1), 10, axis=0)  # ten identical images: every score ties
     for batch_size in (1, 3, 10):
@@ -127,7 +147,7 @@ def test_projections_live_inside_the_boxes():
             outside = full.copy()
             outside[:, r0:r1, c0:c1] = 0
             assert np.abs(outside).max() == 0 and np.abs(full).max() > 0
-            np.testing.assert_array_equal(proj, full[:, r0:r1, c0:c1].transpose(1, 2, 0))
+            np.testing.assert_array_equal(proj, full[:, r0:r1, c0:c1])
 
 
 def test_bad_units_raise():
@@ -144,5 +164,8 @@ def test_render(tmp_path):
     from cnnvis.render.top_patches import save_top_patches
     net = tiny_vgg()
     result = top_patches(net, images(), UNITS, k=9, progress=False)
-    path = save_top_patches(result, tmp_path / "top.png", top_patch_projections(net, result))
+    path = save_top_patches(result, tmp_path / "top.png", top_patch_projections(net, result, "guided"),
+                            net, projection_title="guided backprop")
     assert Image.open(path).format == "PNG"
+    with pytest.raises(InputError, match="net="):
+        save_top_patches(result, tmp_path / "no.png", top_patch_projections(net, result))

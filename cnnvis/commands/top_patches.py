@@ -8,10 +8,11 @@ def run(args):
     from cnnvis.render.top_patches import save_top_patches
     net = network(args)
     units = [Unit(args.layer, c) for c in args.channels]
-    result = top_patches(net, args.source, units, args.k, args.batch_size,
+    result = top_patches(net, args.source, units, args.k, args.batch_size, inside=args.inside,
                          progress=False if args.quiet else None)
-    projections = top_patch_projections(net, result) if args.deconv else None
-    print(save_top_patches(result, args.out, projections, per_unit=args.k))
+    projections = top_patch_projections(net, result, args.project) if args.project else None
+    label = {"deconvnet": "deconvnet projection", "guided": "guided backprop"}.get(args.project)
+    print(save_top_patches(result, args.out, projections, net, per_unit=args.k, projection_title=label))
 
 
 def add_parser(sub):
@@ -23,6 +24,9 @@ def add_parser(sub):
                    help="'bundled' (the Fashion-MNIST samples, default) or a folder of images")
     p.add_argument("--k", type=int, default=9, help="patches per channel (default 9)")
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
-    p.add_argument("--deconv", action="store_true", help="show each patch's deconvnet projection beside it")
+    p.add_argument("--inside", action="store_true",
+                   help="only units whose whole receptive field lies inside the image")
+    p.add_argument("--project", choices=("deconvnet", "guided"),
+                   help="show each patch's deconvnet (or guided backprop) projection beside it")
     add_output_args(p, "top_patches.png")
     p.set_defaults(func=run)

@@ -26,7 +26,7 @@ from ..datasets.stream import batches, source_length
 from ..engine import to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
-from ..receptive import unit_box
+from ..receptive import receptive_field, unit_box
 from .deconvnet import deconvnet
 from .guided_backprop import guided_backprop
 from .targets import Unit, check_unit
@@ -64,19 +64,35 @@ def _units(units):
     return units
 
 
-def _scores(a, u):
-    """(scores (B,), flat positions (B,), map width) of unit u in layer output a (B, C[, h, w])."""
+def _scores(a, u, allowed=None):
+    """(scores (B,), flat positions (B,), map width) of unit u in layer output a (B, C[, h, w]);
+    a channel's maximum is sought where ``allowed`` (h, w) is true (default everywhere)."""
     if a.ndim == 2:
         return a[:, u.channel], np.zeros(len(a), np.int64), None
     w = a.shape[3]
     if u.i is not None:
         return a[:, u.channel, u.i, u.j], np.full(len(a), u.i * w + u.j), w
     flat = a[:, u.channel].reshape(len(a), -1)
+    if allowed is not None:
+        flat = np.where(allowed.reshape(-1), flat, -np.inf)
     pos = flat.argmax(axis=1)  # the first maximum in row-major order
     return flat[np.arange(len(a)), pos], pos, w
 
 
-def top_patches(net, source, units, k=9, batch_size=32, size=None, progress=None):
+def inside_mask(net, layer, image_shape, map_shape):
+    """(h, w) bool: the units of ``layer`` whose whole receptive field lies inside the image."""
+    f = receptive_field(net, layer)
+    rows, cols = (f.start[k] + np.arange(map_shape[k]) * f.jump[k] for k in (0, 1))
+    ok_r = (rows >= 0) & (rows + f.size[0] <= image_shape[0])
+    ok_c = (cols >= 0) & (cols + f.size[1] <= image_shape[1])
+    if not ok_r.any() or not ok_c.any():
+        raise InputError(f"no unit of {layer!r} sees only the inside of a {image_shape[0]}x"
+                         f"{image_shape[1]} image (its field is {f.size[0]}x{f.size[1]}); "
+                         "use inside=False or larger images")
+    return ok_r[:, None] & ok_c[None, :]
+
+
+def top_patches(net, source, units, k=9, batch_size=32, size=None, inside=False, progress=None):
     """The k images of ``source`` where each of ``units`` fires most, with the receptive-field
     crop (cnnvis.receptive.unit_box) around each maximum.
 
@@ -84,6 +100,8 @@ def top_patches(net, source, units, k=9, batch_size=32, size=None, progress=None
     iterable of images (see cnnvis.datasets.stream); images go through net.preprocess.
     units: a Unit or a list of them (channels, single units, dense neurons).
     size: (H, W) folders are resized to (default the network's input size).
+    inside: seek a channel's maximum only among units whose whole receptive field lies inside
+    the image (no zero padding in what they see: full-size crops, no border effects).
     Returns TopPatches.
     """
     units = _units(units)
@@ -98,12 +116,14 @@ def top_patches(net, source, units, k=9, batch_size=32, size=None, progress=None
     with bar(total=source_length(source), desc="top patches", unit="image", progress=progress) as pbar:
         for start, images in batches(source, batch_size, size or net.input_shape[1:], mode):
             net.forward(net.preprocess(images), until=last)
-            outputs = {}
+            outputs, allowed = {}, {}
             for u, heap in zip(units, heaps):
                 if u.layer not in outputs:
-                    outputs[u.layer] = to_host(net.activations[u.layer])
-                    check_unit(u, outputs[u.layer].shape[1:])
-                scores, positions, width = _scores(outputs[u.layer], u)
+                    a = outputs[u.layer] = to_host(net.activations[u.layer])
+                    allowed[u.layer] = inside_mask(net, u.layer, images.shape[1:3], a.shape[2:]) \
+                        if inside and a.ndim == 4 else None
+                check_unit(u, outputs[u.layer].shape[1:])
+                scores, positions, width = _scores(outputs[u.layer], u, allowed[u.layer])
                 for b in np.flatnonzero(np.isfinite(scores)):
                     key = (float(scores[b]), -(start + int(b)), -int(positions[b]))
                     if len(heap) == k and key <= heap[0][0]:
@@ -130,8 +150,8 @@ def _patch(net, u, key, ij, image):
 def top_patch_projections(net, result, rule="deconvnet"):
     """The deconvnet projection (methods/deconvnet.py; Zeiler & Fergus) of each top patch's
     unit, at its position, in its image, cropped to the patch's box: for unit u a list of
-    signed arrays (h, w, C) beside result.patches[u]. rule='guided': guided backprop instead
-    (methods/guided_backprop.py), from the same activation seed."""
+    signed network-input arrays (C, h, w) beside result.patches[u]. rule='guided': guided
+    backprop instead (methods/guided_backprop.py), from the same activation seed."""
     if rule not in ("deconvnet", "guided"):
         raise InputError(f"rule must be 'deconvnet' or 'guided', got {rule!r}")
     projections = []
@@ -143,6 +163,5 @@ def top_patch_projections(net, result, rule="deconvnet"):
         targets = [Unit(u.layer, u.channel, *(p.position or (None, None))) for p in patches]
         g = deconvnet(net, x, targets) if rule == "deconvnet" else guided_backprop(
             net, x, targets, seed="activation")
-        projections.append([g[n, :, p.box[0]:p.box[1], p.box[2]:p.box[3]].transpose(1, 2, 0)
-                            for n, p in enumerate(patches)])
+        projections.append([g[n, :, p.box[0]:p.box[1], p.box[2]:p.box[3]] for n, p in enumerate(patches)])
     return projections

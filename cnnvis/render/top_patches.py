@@ -3,6 +3,8 @@ receptive-field crops in a 3x3 block, optionally beside their deconvnet projecti
 Zeiler & Fergus (2014, fig. 2)."""
 import numpy as np
 
+from ..errors import InputError
+from .attribution import image_space, signed_image
 from .common import new_figure, save_figure, to_uint8
 from .mosaic import as_rgb, mosaic
 
@@ -23,22 +25,23 @@ def patch_tile(patch):
     return _placed(patch, np.asarray(patch.crop, np.float64))
 
 
-def projection_tile(patch, projection):
-    """A signed projection (h, w, C) shown as Zeiler & Fergus do: centred at gray and scaled
-    by its own size (the 99th percentile of |value|, clipped beyond, so that a few extreme
-    pixels do not wash it out), (field h, field w, 3) in [0, 255]."""
-    p = np.asarray(projection, np.float64)
-    top = np.percentile(np.abs(p), 99)
-    return _placed(patch, 255 * np.clip(0.5 + 0.5 * p / top, 0, 1) if top > 0 else np.full(p.shape, GRAY))
+def projection_tile(net, patch, projection):
+    """A signed network-input projection (C, h, w) as a picture in the image's colours, grey at
+    zero (render/attribution.py's signed_image), (field h, field w, 3) in [0, 255]."""
+    return _placed(patch, 255 * signed_image(image_space(net, np.asarray(projection)[None])[0]))
 
 
 def _block(tiles, zoom):
     return mosaic(tiles, cols=3, gap=max(1, zoom), zoom=zoom, background=255.0)
 
 
-def top_patches_figure(result, projections=None, per_unit=9, cols=None, title=None):
+def top_patches_figure(result, projections=None, net=None, per_unit=9, cols=None,
+                       projection_title="deconvnet projection", title=None):
     """One block per unit: its top ``per_unit`` crops (3 per row, best first, row-major), and,
-    given projections (methods.top_patch_projections), the projections to their left."""
+    given projections (methods.top_patch_projections, and the net they came from), the
+    projections to their left."""
+    if projections is not None and net is None:
+        raise InputError("drawing projections needs the network (its preprocessing) too: net=")
     units = [(u, p[:per_unit]) for u, p in zip(result.units, result.patches) if p]
     cols = cols or (2 if projections is not None else min(4, len(units)))
     rows = int(np.ceil(len(units) / cols))
@@ -52,7 +55,7 @@ def top_patches_figure(result, projections=None, per_unit=9, cols=None, title=No
         blocks = [_block([patch_tile(p) for p in patches], zoom)]
         if projections is not None:
             proj = projections[result.units.index(u)][:per_unit]
-            blocks.insert(0, _block([projection_tile(p, q) for p, q in zip(patches, proj)], zoom))
+            blocks.insert(0, _block([projection_tile(net, p, q) for p, q in zip(patches, proj)], zoom))
         where = "" if u.i is None else f" at ({u.i}, {u.j})"
         for b, block in enumerate(blocks):
             ax = fig.add_subplot(grid[r, c * panels + b])
@@ -62,13 +65,13 @@ def top_patches_figure(result, projections=None, per_unit=9, cols=None, title=No
             if b == len(blocks) - 1:
                 ax.set_title(f"{u.layer} #{u.channel}{where}\nscores {patches[-1].score:.3g}.."
                              f"{patches[0].score:.3g}", fontsize=8)
-            elif b == 0:
-                ax.set_title("deconvnet projection", fontsize=8)
+            else:
+                ax.set_title(projection_title, fontsize=8)
     fig.suptitle(title or f"top {per_unit} of {result.count} images per unit "
                  f"(receptive-field crops, best first)", fontsize=10)
     return fig
 
 
-def save_top_patches(result, path, projections=None, **kwargs):
+def save_top_patches(result, path, projections=None, net=None, **kwargs):
     """Write top_patches_figure(...) to path (PNG, SVG, PDF), atomically. Returns path."""
-    return save_figure(top_patches_figure(result, projections, **kwargs), path)
+    return save_figure(top_patches_figure(result, projections, net, **kwargs), path)
