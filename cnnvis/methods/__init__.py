@@ -5,6 +5,8 @@ from .deconvnet import TopChannels, deconvnet, deconvnet_top_k, receptive_crop
 from .gradcam import gradcam, gradcam_plus_plus, guided_gradcam
 from .guided_backprop import guided_backprop
 from .integrated_gradients import IGResult, integrated_gradients
+from .occlusion import OcclusionResult, occlusion
+from .occlusion_approx import occlusion_drilldown
 from .saliency import saliency, saliency_map
 from .scorecam import scorecam
 from .smoothgrad import smoothgrad
@@ -14,5 +16,6 @@ from .upsample import upsample
 __all__ = ["Unit", "gradient", "resolve",
            "Adversarial", "fgsm", "iterative_fgsm", "gaussian_blur", "TopChannels", "deconvnet",
            "deconvnet_top_k", "receptive_crop", "gradcam", "gradcam_plus_plus", "guided_gradcam",
-           "guided_backprop", "IGResult", "integrated_gradients", "saliency", "saliency_map",
+           "guided_backprop", "IGResult", "integrated_gradients", "OcclusionResult", "occlusion",
+           "occlusion_drilldown", "saliency", "saliency_map",
            "scorecam", "smoothgrad", "upsample"]

@@ -134,7 +134,7 @@ def adversarial_figure(net, x, result, index=0, top=3, title=None):
     after = net.deprocess(result.x[index:index + 1])[0]
     delta = after - before
     span = np.abs(delta).max()
-    amplified = 0.5 + delta / (2 * span) if span > 0 else np.full(delta.shape, 0.5)
+    amplified = np.clip(0.5 + delta / (2 * span), 0, 1) if span > 0 else np.full(delta.shape, 0.5)
 
     def tops(probs):
         order = np.argsort(-probs)[:top]

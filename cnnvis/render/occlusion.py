@@ -32,7 +32,8 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None):
     axes = [fig.add_subplot(1, panels, k + 1) for k in range(panels)]
     axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
     axes[0].add_patch(Rectangle((w / 2 - pw / 2, h / 2 - ph / 2), pw, ph, fill=True, color="gray", alpha=0.8))
-    axes[0].set_title(f"(a) image, patch {ph}x{pw}, stride {sh}", fontsize=9)
+    letters = iter("abcd")
+    axes[0].set_title(f"({next(letters)}) image, patch {ph}x{pw}, stride {sh}", fontsize=9)
     extent = (pw / 2 - sw / 2, pw / 2 + sw * (result.scores.shape[2] - 0.5),
               ph / 2 + sh * (result.scores.shape[1] - 0.5), ph / 2 - sh / 2)
     label = {"prob": "probability", "logit": "logit", "unit": "activation"}[result.info["score"]]
@@ -40,7 +41,7 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None):
     axes[1].set_xlim(0, w)
     axes[1].set_ylim(h, 0)
     fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04)
-    axes[1].set_title(f"(b) target {label} with the patch there", fontsize=9)
+    axes[1].set_title(f"({next(letters)}) target {label} with the patch there", fontsize=9)
     if result.top_class is not None:
         top = result.top_class[index]
         classes = np.unique(top)
@@ -53,10 +54,10 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None):
         names = [class_names[c] if class_names else str(c) for c in classes]
         axes[2].legend(handles=[Patch(color=colors[c], label=n) for c, n in zip(classes, names)][:10],
                        fontsize=6, loc="lower left", framealpha=0.8)
-        axes[2].set_title("(c) most probable class", fontsize=9)
+        axes[2].set_title(f"({next(letters)}) most probable class", fontsize=9)
     drop = occlusion_map_image(result, index, (h, w))
     axes[-1].imshow(overlay(img, drop, 0.55))
-    axes[-1].set_title("(d) score drop when occluded", fontsize=9)
+    axes[-1].set_title(f"({next(letters)}) score drop when occluded", fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
