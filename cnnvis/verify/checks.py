@@ -1,0 +1,151 @@
+"""Agreement of a network (yours, on your weights) with PyTorch and Captum, check by check.
+
+Every layer's forward alone, the whole forward, the input gradient under the three backward
+rules (the deconvnet and guided rules as PyTorch backward hooks on nn.ReLU), and the gradient
+methods against their Captum equivalents. All in float64, where the two frameworks must agree
+to rounding (1e-9 relative); the float32 forward to 1e-4. float64 avoids a float32 effect that
+is not a disagreement: rounding can flip a ReLU or max-pool decision at a near-tie, routing a
+gradient to a neighbouring pixel (tests/test_vgg16_torch.py measures this on VGG16).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import to_host
+from ..methods.targets import Unit, resolve, target_layer
+from .torch_mirror import _torch, torch_mirror
+
+TOL64, TOL32 = 1e-9, 1e-4
+
+
+@dataclass
+class Check:
+    name: str
+    max_abs: float
+    max_rel: float
+    tol: float
+
+    @property
+    def passed(self):
+        return self.max_rel <= self.tol
+
+
+def _compare(name, ours, theirs, tol):
+    ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
+    diff = float(np.abs(ours - theirs).max()) if ours.size else 0.0
+    scale = float(np.abs(theirs).max()) if theirs.size else 0.0
+    return Check(name, diff, diff / scale if scale > 0 else diff, tol)
+
+
+def _default_target(net, x):
+    """The predicted class, or for a network without a classifier the most active channel of
+    its last 4-D layer (a Unit)."""
+    if net.layers_of_type("Dense"):
+        return "predicted"
+    name = [layer.name for layer in net.layers if len(net.output_shapes()[layer.name]) == 3][-1]
+    a = to_host(net.forward(x, until=name))[0]
+    return Unit(name, int(a.mean(axis=(1, 2)).argmax()))
+
+
+def _torch_score(model, net, xt, target, layer):
+    """The scores of the target in the mirror (output of ``layer``)."""
+    out = model[:net.index(layer) + 1](xt)
+    if isinstance(target, Unit):
+        a = out[:, target.channel] if target.channel is not None else out
+        if target.i is not None:
+            return a[:, target.i, target.j]
+        return getattr(a.reshape(len(a), -1), target.reduce)(dim=1) if target.reduce != "max" \
+            else a.reshape(len(a), -1).max(dim=1).values
+    return out[:, target]
+
+
+def verify(net, x, target=None, methods=True):
+    """[Check] for network ``net`` on input x (1, C, H, W). Needs torch (and captum for methods)."""
+    torch = _torch()
+    x32 = np.asarray(x, np.float32)
+    target = target if target is not None else _default_target(net, x32)
+    checks = []
+    model32 = torch_mirror(net)
+    with torch.no_grad():
+        y32 = model32(torch.from_numpy(x32)).numpy()
+    checks.append(_compare("forward, float32", to_host(net.forward(x32)), y32, TOL32))
+    dtype = net.dtype
+    net.astype(np.float64)
+    try:
+        model = torch_mirror(net)
+        x64 = x32.astype(np.float64)
+        net.forward(x64)
+        inp = x64
+        for layer, module in zip(net.layers, model):
+            with torch.no_grad():
+                ref = module(torch.from_numpy(np.ascontiguousarray(inp))).numpy()
+            out = to_host(net.activations[layer.name])
+            checks.append(_compare(f"layer {layer.name} ({type(layer).__name__}), float64", out, ref, TOL64))
+            inp = out
+        (t,) = resolve(net, x64, target)
+        layer = target_layer(net, [t], "logit")
+        checks += _rules(net, model, torch, x64, t, layer)
+        if methods:
+            checks += _methods(net, model, torch, x64, t, layer)
+    finally:
+        net.astype(dtype)
+    return checks
+
+
+def _rules(net, model, torch, x64, t, layer):
+    from ..methods.targets import gradient
+    checks = []
+    for rule in ("gradient", "deconvnet", "guided"):
+        ours = to_host(gradient(net, x64, t, rule=rule)[0])
+        hooks = []
+        for module in model.modules():
+            if isinstance(module, torch.nn.ReLU) and rule != "gradient":
+                clamp = (lambda m, gi, go: (go[0].clamp(min=0),)) if rule == "deconvnet" else \
+                        (lambda m, gi, go: (gi[0].clamp(min=0),))
+                hooks.append(module.register_full_backward_hook(clamp))
+        xt = torch.from_numpy(x64).requires_grad_(True)
+        _torch_score(model, net, xt, t, layer).sum().backward()
+        for h in hooks:
+            h.remove()
+        checks.append(_compare(f"input gradient, {rule} rule, float64", ours, xt.grad.numpy(), TOL64))
+    return checks
+
+
+def _methods(net, model, torch, x64, t, layer):
+    """Our methods against Captum's (skipped, with a note, when captum is missing)."""
+    try:
+        import captum.attr as C
+    except ImportError:
+        return []
+    from .. import methods as M
+    from ..methods.cam import cam_layer
+    if isinstance(t, Unit):
+        return []  # Captum's methods explain the model's outputs; units are checked above
+    head = model[:net.index(layer) + 1]  # up to the logits
+    xt = torch.from_numpy(x64)
+    checks = [
+        _compare("saliency vs Captum Saliency", M.saliency(net, x64, t),
+                 C.Saliency(head).attribute(xt, target=t, abs=False).numpy(), TOL64),
+        _compare("guided backprop vs Captum GuidedBackprop", M.guided_backprop(net, x64, t),
+                 C.GuidedBackprop(head).attribute(xt, target=t).numpy(), TOL64),
+        _compare("deconvnet vs Captum Deconvolution", M.deconvnet(net, x64, t),
+                 C.Deconvolution(head).attribute(xt, target=t).numpy(), TOL64)]
+    where = cam_layer(net)
+    ours = M.gradcam(net, x64, t, where, relu=False, normalize=False, upsample=None)
+    theirs = C.LayerGradCam(head, getattr(head, where)).attribute(xt, target=t)
+    checks.append(_compare(f"Grad-CAM at {where} vs Captum LayerGradCam", ours,
+                           theirs.detach().numpy()[:, 0], TOL64))
+    ig = M.integrated_gradients(net, x64, t, steps=16, progress=False)
+    theirs = C.IntegratedGradients(head).attribute(xt, target=t, n_steps=16, method="gausslegendre")
+    checks.append(_compare("integrated gradients vs Captum (16 steps)", ig.attributions,
+                           theirs.detach().numpy(), TOL64))
+    return checks
+
+
+def table(checks):
+    """The checks as a text table."""
+    rows = [("check", "max |diff|", "max |diff| / max |torch|", "tolerance", "")]
+    rows += [(c.name, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}", f"{c.tol:.0e}", "ok" if c.passed else "FAIL")
+             for c in checks]
+    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows)

@@ -1,0 +1,64 @@
+"""`cnnvis explain` and `cnnvis verify` end to end, on a small saved network."""
+import numpy as np
+import pytest
+from PIL import Image
+
+import cnnvis
+from cnnvis.cli import main
+from cnnvis.explain import METHODS
+from cnnvis.weights import save
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    net = cnnvis.small_vgg(widths=(4, 8), input_shape=(3, 32, 32), classes=4, seed=3,
+                           class_names=["ant", "bee", "cat", "dog"])
+    path = tmp_path_factory.mktemp("m") / "small.h5"
+    save(net, path)
+    return str(path)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_explain_every_method_writes_a_picture(model_file, tmp_path, method):
+    out = tmp_path / f"{method}.png"
+    args = ["explain", "cat", "--method", method, "--weights", model_file, "--out", str(out), "--quiet",
+            "--samples", "4", "--steps", "4", "--patch", "8", "--stride", "8"]
+    assert main(args) == 0
+    with Image.open(out) as img:
+        assert img.size[0] > 200 and img.size[1] > 150
+        assert np.asarray(img.convert("L")).std() > 5  # not a blank canvas
+
+
+def test_explain_unit_target_and_class_name(model_file, tmp_path):
+    assert main(["explain", "dog", "-m", "guided-backprop", "--weights", model_file, "--quiet",
+                 "--target", "block2_conv1_relu:3", "--out", str(tmp_path / "u.png")]) == 0
+    assert main(["explain", "dog", "-m", "gradcam", "--weights", model_file, "--quiet",
+                 "--target", "bee", "--out", str(tmp_path / "c.png")]) == 0
+
+
+@pytest.mark.parametrize("target,message", [("zebra", "no class 'zebra'"), ("9", "out of range"),
+                                            ("block9:1", "no layer 'block9'")])
+def test_explain_bad_target_is_a_clear_error(model_file, tmp_path, capsys, target, message):
+    out = tmp_path / "x.png"
+    assert main(["explain", "cat", "-m", "saliency", "--weights", model_file, "--target", target,
+                 "--out", str(out), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # nothing half-written
+
+
+def test_explain_missing_image(model_file, tmp_path, capsys):
+    assert main(["explain", str(tmp_path / "nope.jpg"), "-m", "saliency", "--weights", model_file,
+                 "--out", str(tmp_path / "x.png"), "--quiet"]) == 2
+    assert "image file not found" in capsys.readouterr().err
+
+
+def test_verify_passes_and_catches_a_broken_layer(model_file, capsys, monkeypatch):
+    assert main(["verify", "--weights", model_file]) == 0
+    report = capsys.readouterr().out
+    for name in ("block1_conv1 (Conv2D)", "deconvnet rule", "Captum LayerGradCam", "integrated gradients"):
+        assert name in report
+    from cnnvis.layers import Dense
+    original = Dense.backward
+    monkeypatch.setattr(Dense, "backward", lambda self, g, **k: 1.01 * original(self, g, **k))
+    assert main(["verify", "--weights", model_file]) == 1
+    assert "FAIL" in capsys.readouterr().out
