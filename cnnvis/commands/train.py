@@ -1,4 +1,4 @@
-"""`cnnvis train`: train a small VGG on Fashion-MNIST or MNIST with the engine's own backprop.
+"""cnnvis train: train a small VGG on Fashion-MNIST or MNIST with the engine's own backprop.
 
 Writes to --out: checkpoints/epoch_NNN.h5 (000: the initial weights) and checkpoints/history.{json,csv},
 model.h5 (the final network, class names included), curves.png, test.csv (test accuracy
@@ -77,7 +77,8 @@ def run(args):
         from cnnvis.render.training import save_class_model_gif, save_filters_gif
         save_filters_gif(folder, os.path.join(args.out, "filters.gif"), progress=progress)
         target = int(args.gif_class) if args.gif_class.isdigit() else args.gif_class
-        save_class_model_gif(folder, os.path.join(args.out, "class_model.gif"), target, progress=progress)
+        save_class_model_gif(folder, os.path.join(args.out, "class_model.gif"), target, args.gif_steps,
+                             progress=progress)
     print(os.path.join(args.out, "model.h5"))
 
 
@@ -102,15 +103,17 @@ def add_parser(sub):
     a.add_argument("--hidden", type=ints, default=(256,), help="dense hidden sizes (default 256)")
     a.add_argument("--dropout", type=float, default=0.4, help="dropout after each hidden layer (default 0.4)")
     o = p.add_argument_group("optimization")
-    o.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    o.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="(default adam)")
     o.add_argument("--lr", type=float, default=1e-3, help="base learning rate (default 1e-3)")
     o.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
     o.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
-    o.add_argument("--schedule", choices=("constant", "step", "cosine"), default="cosine")
+    o.add_argument("--schedule", choices=("constant", "step", "cosine"), default="cosine",
+                   help="learning rate per epoch: cosine (default; towards 0 at the end), "
+                        "step (x0.1 every 5 epochs) or constant")
     o.add_argument("--weight-decay", type=float, default=0.0, help="L2 strength: + (wd/2)||w||^2")
     o.add_argument("--l1", type=float, default=0.0, help="L1 strength: + l1 * sum |w|")
-    o.add_argument("--epochs", type=int, default=12)
-    o.add_argument("--batch-size", type=int, default=128)
+    o.add_argument("--epochs", type=int, default=10, help="(default 10)")
+    o.add_argument("--batch-size", type=int, default=128, help="(default 128)")
     o.add_argument("--flip", action="store_true", help="random horizontal flips")
     o.add_argument("--shift", type=int, default=0, help="random shifts of up to this many pixels")
     o.add_argument("--seed", type=int, default=0, help="weights, data split, order, augmentation, dropout")
@@ -120,6 +123,8 @@ def add_parser(sub):
                    help="score every checkpoint on the test set (else only the final model)")
     r.add_argument("--gifs", action="store_true",
                    help="also write filters.gif and class_model.gif across the epochs")
-    r.add_argument("--gif-class", default="0", help="class of class_model.gif: index or name (default 0)")
+    r.add_argument("--gif-class", default="0", help="class of class_model.gif: index, name or 'all' (default 0)")
+    r.add_argument("--gif-steps", type=int, default=200,
+                   help="gradient-ascent steps per class model (default 200)")
     r.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     p.set_defaults(func=run)

@@ -92,7 +92,8 @@ def filters_figure(net, layer=None, scale=None, title=None, cols=8):
     scale = scale or float(np.abs(w).max())
     rows = int(np.ceil(len(w) / cols))
     fig = new_figure(1.0 * cols + 0.9, 1.0 * rows + 0.6, dpi=100)
-    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [0.15], wspace=0.08, hspace=0.08)
+    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [0.15], wspace=0.08, hspace=0.08,
+                            left=0.02, right=0.9, bottom=0.03, top=1 - 0.5 / (rows + 0.6))
     for k, kernel in enumerate(w):
         ax = fig.add_subplot(grid[k // cols, k % cols])
         if kernel.shape[0] == 1:
@@ -109,34 +110,47 @@ def filters_figure(net, layer=None, scale=None, title=None, cols=8):
 
 def save_filters_gif(checkpoint_dir, path, layer=None, progress=None):
     """A GIF of a conv layer's filters (default the first conv) at every checkpoint, one
-    colour scale for all frames. Returns path."""
+    colour scale for all frames; each title gives ||W_e - W_0|| / ||W_0||. Returns path."""
     from ..training.checkpoints import load_checkpoints
     nets = load_checkpoints(checkpoint_dir)
     layer = layer or first_conv(nets[0][1])
-    scale = max(float(np.abs(to_host(net[layer].params["weight"])).max()) for _, net in nets)
-    frames = [figure_pixels(filters_figure(net, layer, scale, f"{layer} after epoch {epoch}"))
-              for epoch, net in bar(nets, desc="filters", progress=progress)]
+    weights = [to_host(net[layer].params["weight"]).astype(np.float64) for _, net in nets]
+    scale = max(float(np.abs(w).max()) for w in weights)
+    frames = []
+    for (epoch, net), w in bar(list(zip(nets, weights)), desc="filters", progress=progress):
+        change = np.linalg.norm(w - weights[0]) / np.linalg.norm(weights[0])
+        title = f"{layer} after epoch {epoch} (changed {change:.0%} since epoch {nets[0][0]})"
+        frames.append(figure_pixels(filters_figure(net, layer, scale, title)))
     return save_gif(frames, path)
 
 
 def class_model_figure(images, titles, suptitle):
-    """Class model images (N, H, W, C) in [0, 255] side by side with their titles."""
-    fig = new_figure(1.9 * len(images) + 0.2, 2.4, dpi=100)
-    pictures = [to_uint8(np.repeat(img, 3 // img.shape[-1], axis=-1)) for img in images]  # 0..255 as is
-    return image_grid(fig, pictures, titles, cols=len(images), suptitle=suptitle)
+    """Class model images (N, H, W, C) in [0, 255] in rows of up to 5 with their titles, each
+    image min-max stretched to the full grey range (their brightness differs across epochs)."""
+    cols = min(len(images), 5)
+    rows = -(-len(images) // cols)
+    fig = new_figure(1.8 * cols, 2.0 * rows + 0.4, dpi=100)
+    pictures = [to_uint8(255 * normalize(np.repeat(img, 3 // img.shape[-1], axis=-1))) for img in images]
+    image_grid(fig, pictures, titles, cols=cols, suptitle=suptitle)
+    fig.tight_layout()
+    return fig
 
 
 def save_class_model_gif(checkpoint_dir, path, target=0, steps=200, progress=None):
     """A GIF of the class model (methods/class_model.py) of ``target`` (a class index or name,
-    or a list of them) at every checkpoint; each frame starts from the same seeded noise."""
+    a list of them, or 'all') at every checkpoint; each frame starts from the same seeded noise."""
     from ..methods.class_model import class_model
-    from ..methods.targets import resolve
+    from ..methods.targets import logits_layer, resolve
     from ..training.checkpoints import load_checkpoints
+    nets = load_checkpoints(checkpoint_dir)
+    if isinstance(target, str) and target == "all":
+        target = list(range(nets[0][1].output_shapes()[logits_layer(nets[0][1])][0]))
     targets = list(target) if isinstance(target, (list, tuple)) else [target]
     frames = []
-    for epoch, net in bar(load_checkpoints(checkpoint_dir), desc="class models", progress=progress):
+    for epoch, net in bar(nets, desc="class models", progress=progress):
         classes = resolve(net, np.zeros((len(targets), *net.input_shape)), targets)
         images = class_model(net, classes, steps=steps, progress=False)
         names = [net.class_names[c] if net.class_names else f"class {c}" for c in classes]
-        frames.append(figure_pixels(class_model_figure(images, names, f"class model, epoch {epoch}")))
+        title = f"class models (logit ascent), epoch {epoch}"
+        frames.append(figure_pixels(class_model_figure(images, names, title)))
     return save_gif(frames, path)
