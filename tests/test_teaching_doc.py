@@ -1,7 +1,8 @@
 """docs/backprop-rules.md is what docs/make_backprop_rules.py generates today (issue 8).
 
 The script is run as a student would run it, into a temporary folder (VGG16 with HED's
-weights on the bundled dog photo, five methods in a batch of two: ~10 s on 2 cores); the
+weights on the bundled dog photo and the bundled Fashion-MNIST model, five methods each in
+a batch of two: ~10 s on 2 cores); the
 Markdown must equal the committed file byte for byte, the pictures pixel for pixel up to
 the tolerance below. The generator itself refuses to write when the photo no longer shows
 what the prose says (walkthrough.check_claims), so a passing run also checks the claims.
@@ -15,9 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnvis.teaching.photo import PhotoMaps
+from cnnvis.teaching.photo import Explained
 from cnnvis.teaching.pictures import COLUMNS
-from cnnvis.teaching.walkthrough import DOC, IMAGES, RULES_PNG, SIGNS_PNG, check_claims
+from cnnvis.teaching.walkthrough import DOC, IMAGES, PICTURES
+from cnnvis.teaching.walkthrough_images import check_claims
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
 SCRIPT = os.path.join(DOCS, "make_backprop_rules.py")
@@ -46,7 +48,7 @@ def block_means(a, k=4):
     return a[:h, :w].reshape(h // k, k, w // k, k, -1).mean(axis=(1, 3))
 
 
-@pytest.mark.parametrize("name", [RULES_PNG, SIGNS_PNG])
+@pytest.mark.parametrize("name", PICTURES)
 def test_pictures_are_up_to_date(generated, name):
     new = np.asarray(Image.open(generated / IMAGES / name).convert("RGB"), np.float64)
     old = np.asarray(Image.open(os.path.join(DOCS, IMAGES, name)).convert("RGB"), np.float64)
@@ -63,9 +65,13 @@ def test_pictures_are_up_to_date(generated, name):
 def test_claims_can_fail():
     """check_claims rejects pictures that do not show what the prose says (random maps)."""
     rng = np.random.default_rng(0)
-    maps = [{k: rng.standard_normal((32, 32) if k == "gradcam" else (32, 32, 3)) for k in COLUMNS}
-            for _ in range(2)]
-    fake = PhotoMaps(np.zeros((32, 32, 3), np.uint8), "block5_conv3", "block4_conv3_relu", [0, 1],
-                     [1.0, 1.0], maps)
-    with pytest.raises(RuntimeError, match="practically the same for both targets"):
-        check_claims(fake)
+
+    def fake(targets):
+        maps = [{k: rng.standard_normal((32, 32) if k == "gradcam" else (32, 32, 3)) for k in COLUMNS}
+                for _ in range(2)]
+        return Explained(np.zeros((32, 32, 3), np.uint8), "layer", "cam", targets, [1.0, 1.0], maps)
+
+    names = ["T-shirt/top", "Shirt"]
+    with pytest.raises(RuntimeError, match="practically the same for both targets") as error:
+        check_claims(fake([0, 1]), fake([1, 1]), names)
+    assert "is a shirt the network calls a T-shirt/top" in str(error.value)

