@@ -39,7 +39,11 @@ def run(args):
     data, test = load_data(args)
     if args.train_size and args.train_size < len(data):
         data = data.split(args.train_size, seed=args.seed)[0]
-    train_data, val_data = data.split(len(data) - args.val, seed=args.seed) if args.val else (data, None)
+    val = min(5000, len(data) // 10) if args.val is None else args.val
+    if not 0 <= val < len(data):
+        raise InputError(f"--val {val} does not fit {len(data)} training images; "
+                         f"give 0 <= --val < {len(data)}")
+    train_data, val_data = data.split(len(data) - val, seed=args.seed) if val else (data, None)
     h, w = train_data.images.shape[1:3]
     net = small_vgg(widths=args.widths, convs_per_block=args.convs, input_shape=(1, h, w),
                     classes=len(data.class_names), hidden=args.hidden, dropout=args.dropout,
@@ -92,8 +96,8 @@ def add_parser(sub):
     d.add_argument("--data-path", help="folder of the Fashion-MNIST IDX files (default: the Debian "
                    "package's /usr/share/datasets/fashion-mnist, then the download cache)")
     d.add_argument("--download", action="store_true", help="download Fashion-MNIST if missing")
-    d.add_argument("--val", type=int, default=5000, help="training images held out for validation "
-                   "(default 5000; 0: none)")
+    d.add_argument("--val", type=int, help="training images held out for validation (default 5000, "
+                   "or a tenth of them if fewer than 50,000; 0: none)")
     d.add_argument("--train-size", type=int, help="train on a random subset of this many images")
     d.add_argument("--test-size", type=int, default=1000,
                    help="images held out for testing when the data has no test split (default 1000)")
@@ -123,7 +127,8 @@ def add_parser(sub):
                    help="score every checkpoint on the test set (else only the final model)")
     r.add_argument("--gifs", action="store_true",
                    help="also write filters.gif and class_model.gif across the epochs")
-    r.add_argument("--gif-class", default="0", help="class of class_model.gif: index, name or 'all' (default 0)")
+    r.add_argument("--gif-class", default="0",
+                   help="class of class_model.gif: index, name or 'all' (default 0)")
     r.add_argument("--gif-steps", type=int, default=200,
                    help="gradient-ascent steps per class model (default 200)")
     r.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
