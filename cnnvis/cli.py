@@ -6,7 +6,7 @@ import sys
 
 from .errors import CnnvisError
 
-COMMANDS = ["info", "summary", "explain", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
+COMMANDS = ["demo", "info", "summary", "explain", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
             "top_patches", "actmax", "deepdream", "embed", "predict"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
 
 

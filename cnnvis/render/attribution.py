@@ -109,7 +109,7 @@ def methods_figure(net, x, target="predicted", score="prob", cols=5, alpha=0.5, 
     pics = method_pictures(net, x, t, **kwargs)
     image = net.deprocess(x)[0]
     image = image[..., 0] if image.shape[-1] == 1 else image
-    cells = [("Input", image / 255.0, "photo")] + pics
+    cells = [("Input", np.clip(image / 255.0, 0, 1), "photo")] + pics
     rows = int(np.ceil(len(cells) / cols))
     fig = new_figure(2.1 * cols, 2.25 * rows + 0.35, dpi=110)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.45 / (2.25 * rows + 0.35),
@@ -142,7 +142,7 @@ def adversarial_figure(net, x, result, index=0, top=3, title=None):
 
     squeeze = (lambda a: a[..., 0]) if before.shape[-1] == 1 else (lambda a: a)  # noqa: E731
     fig = new_figure(8.4, 3.9, dpi=110)
-    panels = [("original", squeeze(before) / 255, tops(result.probs_before[index])),
+    panels = [("original", squeeze(np.clip(before, 0, 255)) / 255, tops(result.probs_before[index])),
               (f"perturbation ×{127.5 / span:.0f}" if span > 0 else "perturbation",
                squeeze(amplified), f"max change {span:.3g} grey levels\n"
                f"L2 = {np.sqrt((delta ** 2).sum()):.3g} grey levels"),

@@ -28,6 +28,21 @@ table.params td { border: 1px solid #ddd; padding: 2px 8px; }
 .error { color: #a00; }
 """
 
+# After loading, the page records whether every image decoded (data-images on <body>) and logs
+# the ones that did not: what tests/test_demo.py's headless-browser check reads.
+CHECK_IMAGES = """
+window.addEventListener("load", function () {
+  var bad = [];
+  for (var i = 0; i < document.images.length; i++) {
+    var img = document.images[i];
+    if (!img.complete || img.naturalWidth === 0) bad.push(img.getAttribute("src"));
+  }
+  document.body.setAttribute("data-images", bad.length ? "broken " + bad.join(" ")
+                                                      : "loaded " + document.images.length);
+  if (bad.length) console.error("images that did not load: " + bad.join(", "));
+});
+"""
+
 
 class Report:
     """Collects sections and writes DIR/index.html. Use::
@@ -64,7 +79,8 @@ class Report:
         body = "".join(s.html() for s in self.sections)
         page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head><body>"
-                f"<h1>{html.escape(self.title)}</h1><p>{self.intro}</p><nav>{toc}</nav>{body}</body></html>")
+                f"<h1>{html.escape(self.title)}</h1><p>{self.intro}</p><nav>{toc}</nav>{body}"
+                f"<script>{CHECK_IMAGES}</script></body></html>")
         return write_text(os.path.join(self.out_dir, "index.html"), page)
 
 
@@ -84,11 +100,17 @@ class Section:
         elif isinstance(content, np.ndarray):
             rel, path = rel + ".png", path + ".png"
             save_png(content, path)
-        else:  # a file written elsewhere (e.g. a GIF): copy it in
+        else:  # a file written elsewhere: copy it in
             ext = os.path.splitext(str(content))[1]
             rel, path = rel + ext, path + ext
             with open(content, "rb") as src, atomic_path(path) as tmp, open(tmp, "wb") as dst:
                 dst.write(src.read())
+        self.items.append(("figure", rel, caption))
+
+    def gif(self, write, name, caption=""):
+        """Add an animation: write(path) writes the GIF (atomically) to the path it is given."""
+        rel = os.path.join("images", f"{self.anchor}-{name}.gif")
+        write(os.path.join(self.report.out_dir, rel))
         self.items.append(("figure", rel, caption))
 
     def text(self, text, pre=False):
