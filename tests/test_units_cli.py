@@ -56,3 +56,14 @@ def test_bad_input_is_a_clear_error(setup, capsys):
     assert main(["filters", "--weights", weights, "--layer", "fc1", "--out", str(root / "y.png")]) == 2
     assert "not a Conv2D" in capsys.readouterr().err
     assert not (root / "x.png").exists() and not (root / "y.png").exists()
+
+
+def test_defaults_use_the_bundled_model_and_samples(tmp_path, capsys):
+    assert main(["embed", "--out", str(tmp_path / "embed.png"), "--thumbnails", "5", "--quiet"]) == 0
+    assert main(["predict", "--image", "sample:13", "--out", str(tmp_path / "pred.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # the embed's path, then the top 5: sample 13 is the fourth trouser (10 per class, in order)
+    assert lines[1].split()[-1] == "Trouser" and len(lines) == 7
+    assert Image.open(tmp_path / "embed.png").format == "PNG"
+    assert main(["predict", "--image", "sample:100", "--out", str(tmp_path / "x.png")]) == 2
+    assert "sample:0 .. sample:99" in capsys.readouterr().err
