@@ -102,8 +102,12 @@ def tsne(x, n_components=2, perplexity=30.0, seed=0, max_iter=1000):
     if not 0 < perplexity < len(x):
         raise InputError(f"perplexity must be between 0 and the number of points ({len(x)}), "
                          f"got {perplexity}; about 5 to 50 is usual")
-    return TSNE(n_components, perplexity=perplexity, init="pca", random_state=seed,
-                max_iter=max_iter).fit_transform(x)
+    from threadpoolctl import threadpool_limits
+    # one OpenMP thread: a few hundred points need no more, and scikit-learn's OpenMP pool
+    # spin-waits: with other jobs on the cores, 100 points took 40 s on two threads, 0.2 s on one
+    with threadpool_limits(1, user_api="openmp"):
+        return TSNE(n_components, perplexity=perplexity, init="pca", random_state=seed,
+                    max_iter=max_iter).fit_transform(x)
 
 
 def embedding(net, inputs, labels, method="pca", layer=None, perplexity=30.0, seed=0,
