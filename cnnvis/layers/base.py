@@ -99,3 +99,30 @@ class Layer:
     def __repr__(self):
         args = [f"{k}={v!r}" for k, v in self.config().items()] + [f"name={self.name!r}"]
         return f"{type(self).__name__}({', '.join(args)})"
+
+
+class SlidingWindow(Layer):
+    """A layer that slides a kernel_size window with stride over padding (top, bottom, left,
+    right): Conv2D and MaxPool2D. Output size per axis: floor((H + pads - K) / S) + 1."""
+
+    @property
+    def geometry(self):
+        """(kernel, stride, leading pad) per axis, for receptive.py."""
+        (kh, kw), (sh, sw), (pt, _, pl, _) = self.kernel_size, self.stride, self.padding
+        return ((kh, sh, pt), (kw, sw, pl))
+
+    def spatial_output(self, h, w):
+        """(Ho, Wo) for an (h, w) input; an InputError when the window does not fit."""
+        (kh, kw), (sh, sw), (pt, pb, pl, pr) = self.kernel_size, self.stride, self.padding
+        ho, wo = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+        if ho < 1 or wo < 1:
+            raise InputError(f"layer {self.name!r}: input {h}x{w} is smaller than its {kh}x{kw} "
+                             "window; use a larger image")
+        return ho, wo
+
+    def check_input(self, x):
+        """The (N, C, H, W) check and the output shape of one sample."""
+        if x.ndim != 4:
+            raise InputError(f"layer {self.name!r} expects (N, C, H, W) input, got shape {x.shape}")
+        return self.output_shape(x.shape[1:])
+

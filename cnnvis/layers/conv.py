@@ -3,10 +3,10 @@ import numpy as np
 
 from ..engine import ops
 from ..errors import InputError
-from .base import Layer, initial_weights, pair, padding4
+from .base import SlidingWindow, initial_weights, pair, padding4
 
 
-class Conv2D(Layer):
+class Conv2D(SlidingWindow):
     """y[n,o,p,q] = b[o] + sum_{c,i,j} W[o,c,i,j] * x_pad[n, c, p*sh + i, q*sw + j]
 
     Backward, with g = dL/dy:
@@ -36,27 +36,14 @@ class Conv2D(Layer):
         self.params = {"weight": initial_weights(shape, self.in_channels * kh * kw, init, rng, dtype),
                        "bias": np.zeros(self.out_channels, dtype)}
 
-    @property
-    def geometry(self):
-        (kh, kw), (sh, sw), (pt, _, pl, _) = self.kernel_size, self.stride, self.padding
-        return ((kh, sh, pt), (kw, sw, pl))
-
     def output_shape(self, input_shape):
         c, h, w = input_shape
         if c != self.in_channels:
             raise InputError(f"layer {self.name!r} expects {self.in_channels} input channels, got {c}")
-        (kh, kw), (sh, sw), (pt, pb, pl, pr) = self.kernel_size, self.stride, self.padding
-        ho = ops.conv_output_size(h, kh, sh, pt, pb)
-        wo = ops.conv_output_size(w, kw, sw, pl, pr)
-        if ho < 1 or wo < 1:
-            raise InputError(f"layer {self.name!r}: input {h}x{w} is smaller than its "
-                             f"{kh}x{kw} kernel; use a larger image")
-        return (self.out_channels, ho, wo)
+        return (self.out_channels, *self.spatial_output(h, w))
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise InputError(f"layer {self.name!r} expects (N, C, H, W) input, got shape {x.shape}")
-        self.output_shape(x.shape[1:])
+        self.check_input(x)
         self.input = x
         return ops.conv2d_forward(x, self.params["weight"], self.params["bias"],
                                   self.stride, self.padding)

@@ -1,10 +1,10 @@
 """MaxPool2D, which remembers where each maximum came from (the switches)."""
 from ..engine import array_module, ops, to_host
 from ..errors import InputError
-from .base import Layer, pair, padding4
+from .base import SlidingWindow, pair, padding4
 
 
-class MaxPool2D(Layer):
+class MaxPool2D(SlidingWindow):
     """y[n,c,p,q] = max_{i<KH, j<KW} x_pad[n, c, p*sh + i, q*sw + j]
 
     Switches: switches[n,c,p,q] = h * W + w, the flat position in the input plane of
@@ -28,24 +28,12 @@ class MaxPool2D(Layer):
             raise InputError(f"max-pool padding {self.padding} is more than half the kernel "
                              f"{self.kernel_size}; a window could hold only padding")
 
-    @property
-    def geometry(self):
-        (kh, kw), (sh, sw), (pt, _, pl, _) = self.kernel_size, self.stride, self.padding
-        return ((kh, sh, pt), (kw, sw, pl))
-
     def output_shape(self, input_shape):
         c, h, w = input_shape
-        (kh, kw), (sh, sw), (pt, pb, pl, pr) = self.kernel_size, self.stride, self.padding
-        ho, wo = ops.conv_output_size(h, kh, sh, pt, pb), ops.conv_output_size(w, kw, sw, pl, pr)
-        if ho < 1 or wo < 1:
-            raise InputError(f"layer {self.name!r}: input {h}x{w} is smaller than its "
-                             f"{kh}x{kw} window; use a larger image")
-        return (c, ho, wo)
+        return (c, *self.spatial_output(h, w))
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise InputError(f"layer {self.name!r} expects (N, C, H, W) input, got shape {x.shape}")
-        self.output_shape(x.shape[1:])
+        self.check_input(x)
         self.input_shape = x.shape
         y, self.switches = ops.maxpool2d_forward(x, self.kernel_size, self.stride, self.padding)
         return y
