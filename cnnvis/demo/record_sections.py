@@ -6,8 +6,8 @@ from importlib import resources
 
 import numpy as np
 
-from ..render.common import new_figure, to_uint8
-from ..render.training import accuracy_comparison_figure, history_figure, save_gif
+from ..render.training import (accuracy_comparison_figure, class_model_figure, figure_pixels,
+                               history_figure, kernels_figure, save_gif)
 from ..teaching import trace_report
 from ..training.history import History
 
@@ -47,42 +47,20 @@ def training(report, ctx):
                      "transfer", str(rec["transfer_note"]))
 
 
-def _grid(tiles, cols, zoom):
-    """Tiles (K, h, w) in [0, 1] -> one uint8 image, tiles spaced by one pixel."""
-    k, h, w = tiles.shape
-    rows = -(-k // cols)
-    out = np.ones((rows * (h + 1) + 1, cols * (w + 1) + 1))
-    for n, t in enumerate(tiles):
-        r, c = divmod(n, cols)
-        out[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + c * (w + 1):1 + c * (w + 1) + w] = t
-    return to_uint8(255 * np.kron(out, np.ones((zoom, zoom))))
-
-
 def _filter_frames(filters):
-    """(epochs, O, 1, 3, 3) kernels -> frames on one symmetric scale per epoch (grey = 0)."""
-    frames = []
-    for epoch, w in enumerate(filters):
-        scale = np.abs(w).max() or 1.0
-        frames.append(_labelled(_grid(0.5 + w[:, 0] / (2 * scale), 8, 12), f"epoch {epoch}"))
-    return frames
+    """(epochs, O, 1, 3, 3) kernels -> one frame per epoch, all on one colour scale."""
+    scale = float(np.abs(filters).max())
+    return [figure_pixels(kernels_figure(w, scale, f"block1_conv1 after epoch {epoch} (changed "
+                                         f"{np.linalg.norm(w - filters[0]) / np.linalg.norm(filters[0]):.0%})"))
+            for epoch, w in enumerate(filters)]
 
 
 def _class_frames(images, class_names):
-    """(epochs, classes, H, W) uint8 class models -> one labelled frame per epoch."""
-    return [_labelled(_grid(epoch / 255.0, 5, 3), f"epoch {e}: " + ", ".join(class_names[:5]) + " / ...")
+    """(epochs, classes, H, W) uint8 class models -> one frame per epoch."""
+    names = [str(n) for n in class_names]
+    return [figure_pixels(class_model_figure(epoch[..., None].astype(np.float64), names,
+                                             f"class models (logit ascent), epoch {e}"))
             for e, epoch in enumerate(images)]
-
-
-def _labelled(pixels, label):
-    """A frame with a caption above it (a small matplotlib figure turned into pixels)."""
-    from ..render.training import figure_pixels
-    h, w = pixels.shape[:2]
-    fig = new_figure(w / 100 + 0.2, h / 100 + 0.45, dpi=100)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96 * h / (h + 40)))
-    ax.imshow(pixels, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    ax.set_axis_off()
-    fig.text(0.5, 0.98, label, ha="center", va="top", fontsize=9)
-    return figure_pixels(fig)
 
 
 def teaching(report, ctx):

@@ -82,13 +82,19 @@ def first_conv(net):
 
 
 def filters_figure(net, layer=None, scale=None, title=None, cols=8):
-    """The kernels of a conv layer (default the first) as a grid, blue < 0 < red.
+    """The kernels of a conv layer (default the first) as a grid: kernels_figure."""
+    layer = layer or first_conv(net)
+    return kernels_figure(to_host(net[layer].params["weight"]), scale,
+                          title or f"{layer}: {len(net[layer].params['weight'])} filters", cols)
+
+
+def kernels_figure(w, scale=None, title=None, cols=8):
+    """Conv kernels w (O, C, KH, KW) as a grid, blue < 0 < red.
 
     Single-channel kernels (O, 1, KH, KW) are drawn on one symmetric colour scale, +-scale
     (default max |w|), so frames of different epochs compare; RGB kernels are min-max scaled.
     """
-    layer = layer or first_conv(net)
-    w = to_host(net[layer].params["weight"]).astype(np.float64)
+    w = np.asarray(w, np.float64)
     scale = scale or float(np.abs(w).max())
     rows = int(np.ceil(len(w) / cols))
     fig = new_figure(1.0 * cols + 0.9, 1.0 * rows + 0.6, dpi=100)
@@ -104,7 +110,7 @@ def filters_figure(net, layer=None, scale=None, title=None, cols=8):
         ax.set_yticks([])
     if w.shape[1] == 1:
         fig.colorbar(im, cax=fig.add_subplot(grid[:, cols]), label="weight")
-    fig.suptitle(title or f"{layer}: {len(w)} filters {w.shape[2]}x{w.shape[3]}")
+    fig.suptitle(title or f"{len(w)} filters {w.shape[2]}x{w.shape[3]}")
     return fig
 
 
