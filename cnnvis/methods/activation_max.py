@@ -13,7 +13,7 @@ Objective of image n (x: network input (N, C, H, W); sums over c, i, j):
     dh[c,i,j] = x[c,i,j+1] - x[c,i,j], dv[c,i,j] = x[c,i+1,j] - x[c,i,j] (0 on the last column/row)
     S: a class's logit, a channel's mean activation, one unit's activation or a dense neuron's.
 Step t of each octave:
-    jitter: S and dS/dx are taken at x rolled by (dy, dx) ~ U{-jitter..jitter}^2, rolled back
+    jitter: J and dJ/dx are taken at x rolled by (dy, dx) ~ U{-jitter..jitter}^2, rolled back
     g = dJ/dx;  x <- x + lr_t * p * g / mean|g| (normalize=True; lr in pixel levels 0..255, p
     the input units of one level) or x <- x + lr_t * g (normalize=False; plain ascent)
     x <- (1 - decay) x (Yosinski's L2 decay, towards input 0: the mean pixel of mean-subtracted
@@ -137,18 +137,15 @@ def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="co
     rng = np.random.default_rng(seed)
     lo, hi, pixel = pixel_bounds(net)
     if inputs is None:
+        sizes = octave_sizes(tuple(size or net.input_shape[1:]), octaves, octave_scale)
         count = len(target) if isinstance(target, (list, np.ndarray)) else 1
-        size = tuple(size or net.input_shape[1:])
-    else:
-        count, size = len(inputs), tuple(inputs.shape[2:])
-    sizes = octave_sizes(size, octaves, octave_scale)
-    if inputs is None:
         u = rng.uniform(start - noise / 2, start + noise / 2, (count, net.input_shape[0], *sizes[0]))
         x = to_device(u.astype(net.dtype), net.backend)
         x = array_module(x).clip(lo + (hi - lo) * x, lo, hi)
     else:
+        sizes = octave_sizes(tuple(inputs.shape[2:]), octaves, octave_scale)
         x = to_device(inputs, net.backend).astype(net.dtype)
-        x = upsample(x, sizes[0]) if sizes[0] != size else x.copy()
+        x = upsample(x, sizes[0]) if sizes[0] != sizes[-1] else x.copy()
     targets = resolve(net, x, target)
     _check(net, target_layer(net, targets), sizes, normalize, lr, schedule, octaves)
     xp = array_module(x)
