@@ -50,16 +50,18 @@ def activation_mask(image, activation, floor=0.0):
     return to_uint8(img * (floor + (1 - floor) * mask)[..., None])
 
 
-def channel_figure(image, activation, layer, channel, title=None):
+def channel_figure(image, activation, layer, channel, floor=0.15, title=None):
     """Three panels for one channel: the image, its activation over the image (heatmap) and
-    the activation as a mask on the image."""
+    the activation as a mask on the image (floor: how much of the image shows where the
+    channel is silent, for context)."""
     img = as_rgb(np.asarray(image, np.float64))
     act = np.asarray(activation, np.float64)
     fig = new_figure(8.4, 3.2, dpi=110)
     panels = [(to_uint8(img), "image"),
               (overlay(img, act, alpha=0.5, cmap="jet", lo=0.0, hi=max(act.max(), 1e-12)),
                f"activation ({act.shape[0]}x{act.shape[1]}, max {act.max():.3g})"),
-              (activation_mask(img, act), "activation as mask")]
+              (activation_mask(img, act, floor), "activation as mask" +
+               (f" ({floor:.0%} floor)" if floor else ""))]
     for k, (picture, label) in enumerate(panels):
         ax = fig.add_subplot(1, 3, k + 1)
         ax.imshow(picture)
