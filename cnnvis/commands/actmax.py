@@ -16,7 +16,7 @@ def run(args):
     kwargs = {"steps": args.steps, "lr": args.lr, "schedule": args.schedule, "l2": args.l2,
               "decay": args.decay, "tv": args.tv, "jitter": args.jitter, "blur_sigma": args.blur_sigma,
               "blur_every": args.blur_every, "octaves": args.octaves, "octave_scale": args.octave_scale,
-              "size": size, "seed": args.seed}
+              "size": size, "start": args.start, "seed": args.seed}
     if args.top_filters:
         from cnnvis.methods.top_filters import top_filters
         from cnnvis.render.activation_max import top_filters_figure
@@ -66,6 +66,8 @@ def add_parser(sub):
     a.add_argument("--octaves", type=int, default=1, help="image scales (conv-layer targets)")
     a.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves")
     a.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (conv-layer targets)")
+    a.add_argument("--start", type=float, default=0.5, help="the starting noise's mean brightness, "
+                   "0 (black) .. 1 (white) (default 0.5)")
     a.add_argument("--seed", type=int, default=0)
     o = p.add_argument_group("output")
     o.add_argument("--gif", help="also write a GIF of the ascent here")
