@@ -108,7 +108,7 @@ def top_patches(net, source, units, k=9, batch_size=32, size=None, inside=False,
     for u in units:
         net.index(u.layer)
     if int(k) < 1:
-        raise TargetError(f"k must be at least 1, got {k}")
+        raise InputError(f"k must be at least 1, got {k}")
     last = max(units, key=lambda u: net.index(u.layer)).layer
     mode = "L" if net.input_shape[0] == 1 else "RGB"
     heaps = [[] for _ in units]  # items (key, (i, j) or None, image); keys are unique per unit
