@@ -31,8 +31,9 @@ def source_length(source):
     if isinstance(source, str) and source == "bundled":
         from .bundled import bundled_samples
         return len(bundled_samples())
-    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
-        return sum(f.lower().endswith(IMAGE_EXTENSIONS) for f in os.listdir(source))
+    if isinstance(source, (str, os.PathLike)):
+        return sum(f.lower().endswith(IMAGE_EXTENSIONS) for f in os.listdir(source)) \
+            if os.path.isdir(source) else None
     try:
         return len(source)
     except TypeError:
