@@ -165,6 +165,17 @@ def test_approximations(rng):
     assert ssim(part.heatmap[0], exact.heatmap[0]) < 1.0
 
 
+@pytest.mark.parametrize("tau", [0.2, 0.35, 0.6])
+def test_threshold_runs_on_odd_geometry(rng, tau):
+    """Thresholded windows are shorter than the previous layer's: pasting must clip to the slab."""
+    net = odd_net()
+    x = rng.standard_normal((1, 3, 37, 35)).astype(np.float32)
+    exact = occlusion(net, x, 1, 9, 2, score="logit", progress=False)
+    cut = occlusion(net, x, 1, 9, 2, score="logit", tau=tau, progress=False)
+    assert cut.heatmap.shape == exact.heatmap.shape and np.all(np.isfinite(cut.heatmap))
+    assert np.abs(cut.heatmap - exact.heatmap).max() <= np.abs(exact.heatmap).max()
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"patch": 40}, "larger than the 32x32 image"),
     ({"stride": 0}, "stride must be a positive integer"),

@@ -45,8 +45,8 @@ def _paste(dst, src, dst_r0, dst_c0, limit=None):
     h, w = dst.shape[-2:]
     lr0, lr1, lc0, lc1 = limit if limit is not None else (0, h, 0, w)
     sh, sw = src.shape[-2:]
-    r0, c0 = max(lr0, dst_r0), max(lc0, dst_c0)
-    r1, c1 = min(lr1, dst_r0 + sh), min(lc1, dst_c0 + sw)
+    r0, c0 = max(0, lr0, dst_r0), max(0, lc0, dst_c0)
+    r1, c1 = min(h, lr1, dst_r0 + sh), min(w, lc1, dst_c0 + sw)
     if r1 > r0 and c1 > c0:
         dst[:, r0:r1, c0:c1] = src[:, r0 - dst_r0:r1 - dst_r0, c0 - dst_c0:c1 - dst_c0]
 
