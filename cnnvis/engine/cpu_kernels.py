@@ -1,5 +1,4 @@
-"""Numba kernels of the CPU backend: im2col/col2im, a direct convolution, max-pool with
-switches, the ReLU rules, bias.
+"""Numba kernels of the CPU backend: im2col/col2im, max-pool with switches, the ReLU rules, bias.
 
 Each kernel is serial, releases the GIL (nogil) and works on a range [lo, hi) of its outer
 loop, or on one chunk of rows, so that engine/parallel.split can run parts side by side on
@@ -55,47 +54,6 @@ def col2im_rows(cols, kh, kw, sh, sw, pt, pl, r0, r1, wo, dx):
                     src, dst = cols[row, (r - r0) * wo:(r - r0 + 1) * wo], dx[c, h]
                     for q in range(q0, q1):
                         dst[q * sw - pl + j] += src[q]
-
-
-@njit(cache=True, nogil=True)
-def conv_direct_stride1(x, w, b, pt, pl, y, lo, hi):
-    """y[n, o, r, q] = b[o] + sum_{c,i,j} w[o,c,i,j] x[n, c, r + i - pt, q + j - pl] (0 outside),
-    for the (n, o) pairs lo <= n*O + o < hi.
-
-    The direct sum, one output row at a time, as AXPYs over contiguous rows: fast when C*KH*KW
-    is small (a first layer on RGB or grayscale pixels), where a GEMM's inner dimension is
-    too short to pay off.
-    """
-    N, C, H, W = x.shape
-    O, _, KH, KW = w.shape
-    ho, wo = y.shape[2], y.shape[3]
-    for p in range(lo, hi):
-        n = p // O
-        o = p - n * O
-        for r in range(ho):
-            acc = y[n, o, r]
-            acc[:] = b[o]
-            for c in range(C):
-                for i in range(KH):
-                    h = r + i - pt
-                    if h < 0 or h >= H:
-                        continue
-                    for j in range(KW):
-                        q0, q1 = max(0, pl - j), min(wo, W + pl - j)
-                        dst, src = acc[q0:q1], x[n, c, h, q0 + j - pl:q1 + j - pl]
-                        wv = w[o, c, i, j]
-                        for k in range(q1 - q0):
-                            dst[k] += wv * src[k]
-
-
-@njit(cache=True, nogil=True)
-def add_bias(y, b):
-    """y[o, l] += b[o] for y of shape (O, L)."""
-    for o in range(y.shape[0]):
-        row = y[o]
-        bo = b[o]
-        for l in range(row.size):
-            row[l] += bo
 
 
 @njit(cache=True, nogil=True)

@@ -1,10 +1,8 @@
 """The array operations layers are made of, one function each, for NumPy and CuPy arrays.
 
-On the CPU a convolution is computed one of three ways:
-  * direct (stride 1, C*KH*KW <= 27, e.g. a first layer on RGB pixels): the plain sum,
-    row by row, see cpu_kernels.conv_direct_stride1;
+On the CPU a convolution is computed one of two ways:
   * Winograd (3x3 kernels, stride 1): F(2x2, 3x3), see winograd.py; 2.25x fewer
-    multiplications, used by every conv of VGG16 but the first;
+    multiplications, used by every conv of VGG16;
   * im2col: copy each receptive field into a column, then one BLAS GEMM per chunk of
     output rows (the chunk of columns stays in cache); any kernel, stride and padding.
 Pooling and ReLU are Numba kernels. Work is split over the cores by engine/parallel.py.
@@ -23,13 +21,12 @@ from ..errors import InputError
 
 CONV_ALGORITHMS = ("auto", "im2col")
 settings = {"conv": "auto"}  # 'im2col' forces the textbook path (tests compare both)
-DIRECT_MAX_K = 27            # C*KH*KW up to which the direct kernel beats a GEMM (3x3 on RGB)
 COLS_BYTES = 4 << 20         # one im2col chunk: fits the L3 cache with room for the GEMM
 ELEMENTWISE_MIN = 1 << 16    # elements per thread below which splitting does not pay
 
 
 def set_conv_algorithm(name):
-    """'auto' (direct, Winograd or im2col, whichever applies and is fastest) or 'im2col' everywhere."""
+    """'auto' (Winograd where it applies, else im2col) or 'im2col' everywhere."""
     if name not in CONV_ALGORITHMS:
         raise InputError(f"conv algorithm must be one of {CONV_ALGORITHMS}, got {name!r}")
     settings["conv"] = name
@@ -64,12 +61,7 @@ def conv2d_forward(x, w, b, stride, pad):
     ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
     k = c * kh * kw
     x = np.ascontiguousarray(x)
-    auto = settings["conv"] == "auto"
-    if auto and k <= DIRECT_MAX_K and (sh, sw) == (1, 1):
-        y = np.empty((n_img, o, ho, wo), x.dtype)
-        split(n_img * o, lambda lo, hi: K.conv_direct_stride1(x, w, b, pt, pl, y, lo, hi))
-        return y
-    if auto and winograd.applies(w, stride, pad):
+    if settings["conv"] == "auto" and winograd.applies(w, stride, pad):
         return winograd.conv3x3(x, w, b, pad)
     wm = w.reshape(o, k)
     y = np.empty((n_img, o, ho, wo), x.dtype)
