@@ -105,6 +105,8 @@ class SlidingWindow(Layer):
     """A layer that slides a kernel_size window with stride over padding (top, bottom, left,
     right): Conv2D and MaxPool2D. Output size per axis: floor((H + pads - K) / S) + 1."""
 
+    window_name = "window"
+
     @property
     def geometry(self):
         """(kernel, stride, leading pad) per axis, for receptive.py."""
@@ -117,7 +119,7 @@ class SlidingWindow(Layer):
         ho, wo = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
         if ho < 1 or wo < 1:
             raise InputError(f"layer {self.name!r}: input {h}x{w} is smaller than its {kh}x{kw} "
-                             "window; use a larger image")
+                             f"{self.window_name}; use a larger image")
         return ho, wo
 
     def check_input(self, x):

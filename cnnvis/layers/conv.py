@@ -22,6 +22,8 @@ class Conv2D(SlidingWindow):
     init: 'he' (random, for training; seeded by rng) or 'zeros' (cheap, for weights about to be loaded).
     """
 
+    window_name = "kernel"
+
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=0,
                  name=None, rng=None, dtype=np.float32, init="he"):
         super().__init__(name)
