@@ -1,5 +1,5 @@
 """`cnnvis actmax`: activation maximization of classes or units, or a layer's 8x8 top filters."""
-from cnnvis.commands.unit_inputs import (
+from cnnvis.commands.options import (
     add_network_args,
     add_output_args,
     ints,

@@ -1,5 +1,5 @@
 """`cnnvis deepdream`: amplify what a layer (or channel) sees in an image."""
-from cnnvis.commands.unit_inputs import (
+from cnnvis.commands.options import (
     add_image_arg,
     add_network_args,
     add_output_args,

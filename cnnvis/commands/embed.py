@@ -1,5 +1,5 @@
 """`cnnvis embed`: PCA or t-SNE of a labelled image set's penultimate-layer features."""
-from cnnvis.commands.unit_inputs import add_network_args, add_output_args, network
+from cnnvis.commands.options import add_network_args, add_output_args, network
 
 
 def run(args):

@@ -3,7 +3,7 @@ import sys
 
 
 def run(args):
-    from cnnvis.commands.unit_inputs import image_input, network, parse_target
+    from cnnvis.commands.options import image_input, network, parse_target
     from cnnvis.explain import explain
     from cnnvis.render.common import save_figure
     net = network(args)
@@ -18,7 +18,7 @@ def run(args):
 
 
 def add_parser(sub):
-    from cnnvis.commands.unit_inputs import add_network_args
+    from cnnvis.commands.options import add_network_args
     from cnnvis.explain import METHODS
     p = sub.add_parser("explain", help="explain one image with one method (a PNG)",
                        description="Explain a prediction (or a unit) of a network on one image.")

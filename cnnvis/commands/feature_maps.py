@@ -1,5 +1,5 @@
 """`cnnvis feature-maps`: a layer's channels for an image, or one channel over the image."""
-from cnnvis.commands.unit_inputs import (
+from cnnvis.commands.options import (
     add_image_arg,
     add_network_args,
     add_output_args,

@@ -1,5 +1,5 @@
 """`cnnvis filters`: a mosaic of a conv layer's kernels (methods/filters.py)."""
-from cnnvis.commands.unit_inputs import add_network_args, add_output_args, network
+from cnnvis.commands.options import add_network_args, add_output_args, network
 
 
 def run(args):

@@ -1,5 +1,5 @@
 """`cnnvis predict`: the top-k classes of an image as a bar chart beside it."""
-from cnnvis.commands.unit_inputs import (
+from cnnvis.commands.options import (
     add_image_arg,
     add_network_args,
     add_output_args,

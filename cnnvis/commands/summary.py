@@ -2,12 +2,12 @@
 
 
 def run(args):
-    from cnnvis.commands.unit_inputs import network
+    from cnnvis.commands.options import network
     print(network(args).summary())
 
 
 def add_parser(sub):
-    from cnnvis.commands.unit_inputs import add_network_args
+    from cnnvis.commands.options import add_network_args
     p = sub.add_parser("summary", help="print a network's layers, shapes, parameters and receptive fields")
     add_network_args(p)
     p.set_defaults(func=run)

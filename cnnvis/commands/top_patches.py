@@ -1,5 +1,5 @@
 """`cnnvis top-patches`: the image patches where chosen channels fire most in a dataset."""
-from cnnvis.commands.unit_inputs import add_network_args, add_output_args, ints, network
+from cnnvis.commands.options import add_network_args, add_output_args, ints, network
 
 
 def run(args):

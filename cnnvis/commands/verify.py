@@ -3,7 +3,7 @@ import sys
 
 
 def run(args):
-    from cnnvis.commands.unit_inputs import image_input, network, parse_target
+    from cnnvis.commands.options import image_input, network, parse_target
     from cnnvis.verify.checks import table, verify
     net = network(args)
     _, x = image_input(net, args.image)
@@ -16,7 +16,7 @@ def run(args):
 
 
 def add_parser(sub):
-    from cnnvis.commands.unit_inputs import add_image_arg, add_network_args
+    from cnnvis.commands.options import add_image_arg, add_network_args
     p = sub.add_parser("verify", help="compare every layer and method with PyTorch/Captum on your weights",
                        description="Run the agreement checks of the test suite on a network's own "
                        "weights: each layer, the three backward rules and the gradient methods, "

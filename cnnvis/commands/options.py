@@ -1,5 +1,5 @@
-"""Options shared by the unit commands (filters, feature-maps, top-patches, actmax, deepdream,
-embed, predict): which network, which image, which target, where the picture goes."""
+"""Options shared by the subcommands: which network, which image, which target, where the
+picture goes."""
 from cnnvis.errors import InputError
 
 MODELS = ("bundled", "hed", "vgg16", "vgg16-notop")
@@ -20,16 +20,18 @@ def add_output_args(p, default):
 
 def network(args):
     """The network of --weights / --model, in inference mode."""
-    from cnnvis.commands.common import load_network
+    from cnnvis.models import bundled_model, vgg16
+    from cnnvis.weights import load
+    from cnnvis.weights.hed import hed_weights_path
     if args.weights:
-        return load_network(args.weights).eval()
+        return load(args.weights).eval()
+    if args.model not in MODELS:
+        raise InputError(f"unknown model {args.model!r}; choose one of {MODELS} or give --weights")
     if args.model == "bundled":
-        from cnnvis.models import bundled_model
         return bundled_model()
     if args.model == "hed":
-        from cnnvis.weights.hed import hed_weights_path
-        return load_network(hed_weights_path()).eval()
-    return load_network(None, args.model).eval()
+        return load(hed_weights_path()).eval()
+    return vgg16(include_top=args.model == "vgg16").eval()
 
 
 def add_image_arg(p):
