@@ -122,37 +122,28 @@ def scores_and_seed(net, targets, layer):
     """Scores (N,) of the targets read from net.activations[layer], and d(scores)/d(that output).
 
     Call after a forward pass that reached ``layer``. The seed has the layer output's shape;
-    row n holds the gradient of score n alone (images do not interact).
+    row n holds the gradient of score n alone (images do not interact): 1 at a class or
+    unit, 1 / size over a channel or layer scored by its mean, 1 over one scored by its sum,
+    1 at the arg max of one scored by its max.
     """
     a = net.activations[layer]
-    xp = array_module(a)
-    seed = xp.zeros_like(a)
-    scores = np.empty(len(targets))
+    for t in targets:
+        if isinstance(t, Unit):
+            check_unit(t, a.shape[1:])
+    seed = array_module(a).zeros_like(a)
     for n, t in enumerate(targets):
         if not isinstance(t, Unit):
-            scores[n] = float(a[n, t])
             seed[n, t] = 1
-            continue
-        check_unit(t, a.shape[1:])
-        if t.channel is None:
-            region, idx = a[n], (n,)
-        elif t.i is None:
-            region, idx = a[n, t.channel], (n, t.channel)
-        else:
-            scores[n] = float(a[n, t.channel, t.i, t.j])
+        elif t.i is not None:
             seed[n, t.channel, t.i, t.j] = 1
-            continue
-        if t.reduce == "mean":
-            scores[n] = float(region.mean())
-            seed[idx] = 1.0 / region.size
-        elif t.reduce == "sum":
-            scores[n] = float(region.sum())
-            seed[idx] = 1.0
         else:
-            flat = int(region.argmax())
-            scores[n] = float(region.reshape(-1)[flat])
-            seed[idx].reshape(-1)[flat] = 1.0
-    return scores, seed
+            idx = (n,) if t.channel is None else (n, t.channel)
+            region = seed[idx]  # a view: writing it writes the seed
+            if t.reduce == "max":
+                region.reshape(-1)[int(a[idx].argmax())] = 1
+            else:
+                region[...] = 1.0 / region.size if t.reduce == "mean" else 1.0
+    return to_host(target_scores(a, targets)).astype(np.float64), seed
 
 
 def target_scores(a, targets):
