@@ -73,6 +73,19 @@ def test_unit_target_zeiler_fergus_variant(rng, reduce):
     assert np.abs(naive.heatmap - incr.heatmap).max() <= EXACT * scale(naive)
 
 
+def test_class_and_unit_targets_of_one_layer_in_one_call(rng):
+    """A class and a unit of the logits layer are both logits: one call scores them, as two
+    calls would (no most-probable-class map: a unit has none)."""
+    net = small_net()
+    x = rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
+    targets = [2, Unit("predictions", 3)]
+    both = occlusion(net, x, targets, 8, 4, score="logit", progress=False)
+    assert both.top_class is None
+    for n, t in enumerate(targets):
+        alone = occlusion(net, x[n:n + 1], t, 8, 4, score="logit", progress=False)
+        assert np.abs(both.heatmap[n] - alone.heatmap[0]).max() <= EXACT * scale(alone)
+
+
 def test_known_answer_region_sum():
     """logit = sum of the image's pixels inside a fixed region, so occluding with 0 lowers it
     by exactly the region's pixels under the patch."""

@@ -158,9 +158,9 @@ class Sweep:
         self.plan = make_plan(net, (h, w), self.patch, self.stride, self.layer, tau, cover_edges) \
             if method == "incremental" else None
         self.scores = np.full((self.n,) + self.grid, np.nan)
-        self.top = None if isinstance(self.targets[0], T.Unit) else np.zeros((self.n,) + self.grid, np.int64)
+        unit = any(isinstance(t, T.Unit) for t in self.targets)  # a unit has no top class
+        self.top = None if unit else np.zeros((self.n,) + self.grid, np.int64)
         self.clean = np.zeros(self.n)
-        unit = isinstance(self.targets[0], T.Unit)
         self.info = {"method": method, "patch": self.patch, "stride": self.stride, "grid": self.grid,
                      "tau": tau, "cover_edges": cover_edges, "score": "unit" if unit else score}
         if self.plan is not None:
