@@ -10,12 +10,14 @@ from cnnvis.commands.options import (
 
 def run(args):
     from cnnvis.methods.feature_maps import feature_maps
+    from cnnvis.methods.targets import Unit, check_unit
     from cnnvis.render.common import save_figure
     from cnnvis.render.feature_maps import channel_figure, feature_maps_figure
     net = network(args)
     image, x = image_input(net, args.image)
     if args.channel is not None:
         maps = feature_maps(net, x, args.layer)
+        check_unit(Unit(args.layer, args.channel), maps.maps.shape[1:])
         fig = channel_figure(image, maps.maps[0, args.channel], args.layer, args.channel)
     else:
         fig = feature_maps_figure(feature_maps(net, x, args.layer, args.sort, args.top_k),
