@@ -18,7 +18,7 @@ TOL = 1e-6  # issue 2 item 8; see the module docstring for why it is safe and sh
 
 @pytest.fixture(params=["auto", "im2col"])
 def conv_algorithm(request):
-    """Run under both conv paths: 'auto' (direct / Winograd / im2col) and 'im2col' only."""
+    """Run under both conv paths: 'auto' (Winograd where it applies, else im2col) and 'im2col' only."""
     before = ops.settings["conv"]
     ops.set_conv_algorithm(request.param)
     yield request.param
@@ -41,18 +41,18 @@ def check(record_property):
 
 # (in, out, kernel, stride, padding, H, W); the comment says which path 'auto' takes
 CONVS = [
-    (1, 2, 3, 1, 1, 6, 6),              # direct kernel (C*KH*KW = 9 <= 27)
-    (3, 4, 3, 1, (1, 0, 2, 1), 6, 7),   # direct, asymmetric padding
+    (1, 2, 3, 1, 1, 6, 6),              # Winograd, one input channel
+    (3, 4, 3, 1, (1, 0, 2, 1), 6, 7),   # Winograd, RGB, asymmetric padding
     (4, 3, 3, 1, 1, 5, 6),              # Winograd, odd output height (cropped tile)
     (5, 2, 3, 1, (1, 0, 2, 1), 6, 5),   # Winograd, asymmetric padding
     (6, 4, 3, 1, 2, 4, 5),              # Winograd, padding 2 (its largest)
     (4, 3, 3, 1, 0, 7, 6),              # Winograd, no padding
     (5, 2, 3, 2, 1, 7, 7),              # im2col, stride 2
     (4, 3, 3, (2, 1), (0, 1, 1, 0), 8, 6),  # im2col, stride (2, 1), asymmetric padding
-    (4, 3, 1, 1, 0, 5, 5),              # 1x1, direct
-    (32, 3, 1, 2, 0, 5, 6),             # 1x1 stride 2, im2col (32 > 27)
-    (1, 2, 5, 1, (2, 1, 0, 2), 7, 6),   # 5x5 direct, asymmetric padding
-    (2, 3, 5, 1, 2, 6, 6),              # 5x5 im2col (50 > 27)
+    (4, 3, 1, 1, 0, 5, 5),              # 1x1, im2col
+    (32, 3, 1, 2, 0, 5, 6),             # 1x1 stride 2, im2col
+    (1, 2, 5, 1, (2, 1, 0, 2), 7, 6),   # 5x5 im2col, one input channel, asymmetric padding
+    (2, 3, 5, 1, 2, 6, 6),              # 5x5 im2col
     (3, 2, 5, 2, (0, 2, 1, 1), 9, 8),   # 5x5 stride 2, asymmetric padding
 ]
 

@@ -60,12 +60,12 @@ def compare(record_property, what, ours, theirs, tol):
 
 
 CONVS = [  # (in, out, kernel, stride, padding, H, W): every path of engine/ops.py
-    (3, 8, 3, 1, 1, 9, 10),             # direct (RGB first layer)
+    (3, 8, 3, 1, 1, 9, 10),             # Winograd, RGB (a first layer)
     (16, 8, 3, 1, 1, 9, 10),            # Winograd
     (16, 8, 3, 1, (1, 0, 2, 1), 8, 7),  # Winograd, asymmetric padding (ZeroPad2d in torch)
     (8, 6, 3, 2, 1, 9, 9),              # im2col, stride 2
     (8, 6, 5, (1, 2), (2, 1, 0, 2), 9, 11),  # im2col, 5x5, mixed stride, asymmetric padding
-    (12, 6, 1, 1, 0, 6, 6),             # 1x1 direct
+    (12, 6, 1, 1, 0, 6, 6),             # 1x1 im2col
     (40, 6, 1, 2, 0, 7, 6),             # 1x1 stride 2 im2col
 ]
 
