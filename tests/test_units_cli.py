@@ -67,3 +67,12 @@ def test_defaults_use_the_bundled_model_and_samples(tmp_path, capsys):
     assert Image.open(tmp_path / "embed.png").format == "PNG"
     assert main(["predict", "--image", "sample:100", "--out", str(tmp_path / "x.png")]) == 2
     assert "sample:0 .. sample:99" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("channel", ["4", "-1"])  # block1_conv2_relu has channels 0..3
+def test_a_channel_outside_the_layer_is_a_clear_error(setup, capsys, channel):
+    root, weights, image = setup
+    out = root / "no_channel.png"
+    assert main(["feature-maps", "--weights", weights, "--image", image, "--layer", "block1_conv2_relu",
+                 "--channel", channel, "--out", str(out)]) == 2
+    assert "out of range" in capsys.readouterr().err and not out.exists()
