@@ -67,6 +67,8 @@ def test_defaults_use_the_bundled_model_and_samples(tmp_path, capsys):
     assert Image.open(tmp_path / "embed.png").format == "PNG"
     assert main(["predict", "--image", "sample:100", "--out", str(tmp_path / "x.png")]) == 2
     assert "sample:0 .. sample:99" in capsys.readouterr().err
+    assert main(["predict", "--image", "sample:one", "--out", str(tmp_path / "x.png")]) == 2
+    assert "sample:0 .. sample:99" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("channel", ["4", "-1"])  # block1_conv2_relu has channels 0..3

@@ -47,10 +47,10 @@ def image_input(net, spec=None):
     if spec.startswith("sample:"):
         from cnnvis.datasets import bundled_samples
         samples = bundled_samples()
-        k = int(spec.split(":", 1)[1])
-        if not 0 <= k < len(samples):
+        k = spec.split(":", 1)[1]
+        if not k.isdigit() or int(k) >= len(samples):
             raise InputError(f"there are {len(samples)} bundled samples; give sample:0 .. sample:{len(samples) - 1}")
-        source = samples.images[k]
+        source = samples.images[int(k)]
     else:
         source = spec
     image = load_image(source, size=net.input_shape[1:], mode="L" if net.input_shape[0] == 1 else "RGB")
