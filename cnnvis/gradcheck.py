@@ -38,7 +38,8 @@ import numpy as np
 
 from .engine import to_host
 from .errors import InputError
-from .layers import LAYER_TYPES, RULES, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+from .layers import LAYER_TYPES, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+from .layers.base import check_rule
 from .progress import bar
 
 TINY = 1e-300
@@ -259,8 +260,7 @@ def gradcheck_layer(layer, input_shape=None, rule="gradient", eps=1e-6, seed=0, 
     max_entries: per tensor, check all entries up to this many, else a seeded random sample.
     Returns a GradcheckResult; ``result.passed(1e-6)``, ``print(result.table(entries=5))``.
     """
-    if rule not in RULES:
-        raise InputError(f"unknown backward rule {rule!r}; choose one of {RULES}")
+    check_rule(rule)
     if isinstance(layer, str):
         layer = default_layer(layer, seed)
     layer = _float64_copy(layer, training)
