@@ -8,9 +8,8 @@ kernels and PyTorch; tests/test_gpu.py runs them on a GPU when there is one.
 
 Padding is (top, bottom, left, right); stride (sh, sw); as in engine/ops.py.
 """
-from .backend import array_module
-
-RULES = ("gradient", "deconvnet", "guided")
+from .backend import array_module, is_gpu_array
+from .ops import conv_output_size
 
 
 def _windows(xpad, kh, kw, sh, sw, ho, wo):
@@ -33,7 +32,7 @@ def conv2d_forward(x, w, b, stride, pad):
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     (sh, sw), (pt, pb, pl, pr) = stride, pad
-    ho, wo = (h + pt + pb - kh) // sh + 1, (wd + pl + pr - kw) // sw + 1
+    ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
     cols = _windows(_pad(x, pad), kh, kw, sh, sw, ho, wo).transpose(0, 2, 3, 1, 4, 5)
     y = cols.reshape(n * ho * wo, c * kh * kw) @ w.reshape(o, -1).T + b
     return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2).copy()
@@ -68,7 +67,7 @@ def maxpool2d_forward(x, kernel, stride, pad):
     xp = array_module(x)
     n, c, h, wd = x.shape
     (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
-    ho, wo = (h + pt + pb - kh) // sh + 1, (wd + pl + pr - kw) // sw + 1
+    ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
     win = _windows(_pad(x, pad, -xp.inf), kh, kw, sh, sw, ho, wo).reshape(n, c, ho, wo, kh * kw)
     arg = win.argmax(axis=-1)
     y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
@@ -88,7 +87,7 @@ def maxpool2d_backward(g, switches, input_shape):
 
 
 def _scatter_add(target, index, values):
-    if type(target).__module__.split(".")[0] == "cupy":
+    if is_gpu_array(target):
         import cupyx
         cupyx.scatter_add(target, index, values)
     else:
