@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..engine import to_device
+from ..engine.ops import conv_output_size
 from ..errors import InputError
 
 RULES = ("gradient", "deconvnet", "guided")
@@ -116,7 +117,7 @@ class SlidingWindow(Layer):
     def spatial_output(self, h, w):
         """(Ho, Wo) for an (h, w) input; an InputError when the window does not fit."""
         (kh, kw), (sh, sw), (pt, pb, pl, pr) = self.kernel_size, self.stride, self.padding
-        ho, wo = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+        ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(w, kw, sw, pl, pr)
         if ho < 1 or wo < 1:
             raise InputError(f"layer {self.name!r}: input {h}x{w} is smaller than its {kh}x{kw} "
                              f"{self.window_name}; use a larger image")
