@@ -203,3 +203,13 @@ def test_gif_of_the_ascent(tmp_path):
     with pytest.raises(InputError, match="record_every"):
         save_actmax_gif(silent, tmp_path / "none.gif")
     assert not (tmp_path / "none.gif").exists()
+
+
+@pytest.mark.parametrize("bad, message", [({"octaves": 0}, "octaves"),
+                                          ({"octaves": 2, "octave_scale": 0}, "octave_scale"),
+                                          ({"jitter": -2}, "jitter"),
+                                          ({"blur_sigma": 0.5, "blur_every": 0}, "blur_every")])
+def test_bad_settings_are_input_errors(bad, message):
+    with pytest.raises(InputError, match=message):
+        activation_maximization(tiny_vgg(), None, Unit("block2_conv1", 1), steps=2, progress=False,
+                                **bad)

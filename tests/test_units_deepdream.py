@@ -86,3 +86,11 @@ def test_render(tmp_path):
     dream = deepdream(net, x, "block2_conv1", steps=2, octaves=2, progress=False)
     path = save_deepdream(net.deprocess(x)[0], dream, tmp_path / "dream.png", target="block2_conv1")
     assert Image.open(path).format == "PNG"
+
+
+@pytest.mark.parametrize("bad, message", [({"octaves": 0}, "octaves"), ({"octave_scale": 0}, "octave_scale"),
+                                          ({"jitter": -1}, "jitter")])
+def test_bad_settings_are_input_errors(bad, message):
+    net = tiny_vgg()
+    with pytest.raises(InputError, match=message):
+        deepdream(net, start(net, 1), "block2_conv1", steps=1, progress=False, **bad)

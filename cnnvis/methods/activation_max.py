@@ -99,15 +99,22 @@ def normalized(g):
 
 
 def octave_sizes(size, octaves, scale):
-    """[(h, w)] of each octave, the last one ``size``."""
+    """[(h, w)] of each octave, the last one ``size``: size / scale^k, k = octaves - 1 .. 0."""
+    if int(octaves) < 1 or not scale > 0:
+        raise InputError(f"octaves must be at least 1 and octave_scale positive, got {octaves} and {scale}")
     h, w = size
     return [(max(1, round(h / scale ** k)), max(1, round(w / scale ** k)))
             for k in range(int(octaves) - 1, -1, -1)]
 
 
-def _check(net, layer, sizes, normalize, lr, schedule, octaves):
-    if int(octaves) < 1:
-        raise InputError(f"octaves must be at least 1, got {octaves}")
+def jitter_shift(rng, jitter):
+    """(dy, dx), each drawn uniformly from -jitter .. jitter pixels with the Generator rng."""
+    if jitter < 0:
+        raise InputError(f"jitter must be a number of pixels >= 0, got {jitter}")
+    return tuple(int(v) for v in rng.integers(-jitter, jitter + 1, 2))
+
+
+def _check(net, layer, sizes, normalize, lr, schedule, blur_sigma, blur_every):
     if layer not in receptive_fields(net) and any(s != tuple(net.input_shape[1:]) for s in sizes):
         raise InputError(f"layer {layer!r} comes after Flatten, so the input must stay "
                          f"{net.input_shape[1]}x{net.input_shape[2]}: use octaves=1 and the "
@@ -117,6 +124,8 @@ def _check(net, layer, sizes, normalize, lr, schedule, octaves):
                          f"got {schedule!r}")
     if lr <= 0:
         raise InputError(f"lr must be positive, got {lr} ({'pixel levels' if normalize else 'input units'})")
+    if blur_sigma and int(blur_every) < 1:
+        raise InputError(f"blur_every must be at least 1 (blur every this many steps), got {blur_every}")
 
 
 def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="constant",
@@ -147,7 +156,7 @@ def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="co
         x = to_device(inputs, net.backend).astype(net.dtype)
         x = upsample(x, sizes[0]) if sizes[0] != sizes[-1] else x.copy()
     targets = resolve(net, x, target)
-    _check(net, target_layer(net, targets), sizes, normalize, lr, schedule, octaves)
+    _check(net, target_layer(net, targets), sizes, normalize, lr, schedule, blur_sigma, blur_every)
     xp = array_module(x)
     objectives, scores = [], []
     frames = [(0, net.deprocess(x))] if record_every else []
@@ -157,7 +166,7 @@ def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="co
                 x = upsample(x, shape)
             for t in range(steps):
                 rate = schedule(t, steps) if callable(schedule) else learning_rate(schedule, lr, t, steps)
-                shift = tuple(int(v) for v in rng.integers(-jitter, jitter + 1, 2)) if jitter else None
+                shift = jitter_shift(rng, jitter) if jitter else None
                 xs = xp.roll(x, shift, axis=(2, 3)) if shift else x
                 value, score, g = objective(net, xs, targets, l2, tv, tv_beta)
                 if shift:

@@ -20,7 +20,7 @@ from ..engine import array_module, to_device, to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
 from ..receptive import receptive_fields
-from .activation_max import normalized, octave_sizes, pixel_bounds
+from .activation_max import jitter_shift, normalized, octave_sizes, pixel_bounds
 from .targets import Unit, check_unit
 from .upsample import upsample
 
@@ -99,7 +99,7 @@ def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4
                 detail = upsample(detail, shape)
             x = bases[octave] + detail
             for _ in range(steps):
-                dy, dx = (int(v) for v in rng.integers(-jitter, jitter + 1, 2))
+                dy, dx = jitter_shift(rng, jitter)
                 a = net.forward(xp.roll(x, (dy, dx), axis=(2, 3)), until=layer)
                 value, g_a = dream_objective(a, units, objective)
                 g = xp.roll(net.backward(g_a, start=layer), (-dy, -dx), axis=(2, 3))
