@@ -41,6 +41,21 @@ def test_pool_matches_cpu(rng, kernel, stride, pad):
     assert np.allclose(G.maxpool2d_backward(g, s, x.shape), ops.maxpool2d_backward(g, s2, x.shape))
 
 
+@pytest.mark.parametrize("kernel,stride,pad", [((3, 3), (2, 2), (1, 1, 1, 1)), ((2, 2), (2, 2), (0, 0, 0, 0))])
+def test_pool_switches_at_infinities_and_nans_match_cpu(kernel, stride, pad):
+    # A window of -inf (padding is -inf too) must still point at one of its inputs, never at
+    # the padding; of several NaNs the last wins, as in the CPU kernel and PyTorch.
+    x = np.full((1, 2, 4, 4), -np.inf)
+    x[0, 1] = 0.0
+    x[0, 1, 0, :2] = x[0, 1, 1, :2] = x[0, 1, 3, 3] = np.nan
+    y, s = G.maxpool2d_forward(x, kernel, stride, pad)
+    y2, s2 = ops.maxpool2d_forward(x, kernel, stride, pad)
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(s, s2)
+    g = np.ones(y.shape)
+    np.testing.assert_array_equal(G.maxpool2d_backward(g, s, x.shape), ops.maxpool2d_backward(g, s2, x.shape))
+
+
 def test_relu_rules_match_cpu(rng):
     x = rng.standard_normal((3, 4, 5))
     g = rng.standard_normal(x.shape)

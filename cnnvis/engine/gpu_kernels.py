@@ -63,17 +63,26 @@ def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
 
 
 def maxpool2d_forward(x, kernel, stride, pad):
-    """y = window max; switches = h * W + w of the first maximum in each window (int32)."""
+    """y = window max; switches = h * W + w of that max in its input plane (int32).
+
+    As the CPU kernel and PyTorch: ties go to the first maximum in row-major order, NaN wins
+    (the last NaN of a window), and padding never does, not even in a window of -inf.
+    """
     xp = array_module(x)
     n, c, h, wd = x.shape
     (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
     ho, wo = conv_output_size(h, kh, sh, pt, pb), conv_output_size(wd, kw, sw, pl, pr)
+    k = xp.arange(kh * kw)
+    rows = xp.arange(ho).reshape(-1, 1, 1) * sh - pt + k // kw  # (Ho, 1, K): input row of entry k
+    cols = xp.arange(wo).reshape(1, -1, 1) * sw - pl + k % kw   # (1, Wo, K)
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < wd)  # (Ho, Wo, K): not padding
     win = _windows(_pad(x, pad, -xp.inf), kh, kw, sh, sw, ho, wo).reshape(n, c, ho, wo, kh * kw)
-    arg = win.argmax(axis=-1)
-    y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-    rows = xp.arange(ho).reshape(-1, 1) * sh - pt + arg // kw
-    cols = xp.arange(wo).reshape(1, -1) * sw - pl + arg % kw
-    return y, (rows * wd + cols).astype(xp.int32)
+    y = win.max(axis=-1)  # NaN if the window holds one
+    hit = inside & ((win == y[..., None]) | xp.isnan(win))
+    first, last = hit.argmax(axis=-1), kh * kw - 1 - hit[..., ::-1].argmax(axis=-1)
+    arg = xp.where(xp.isnan(y), last, first)
+    switch = rows * wd + cols  # (Ho, Wo, K): h * W + w of each window entry
+    return y, switch[xp.arange(ho).reshape(-1, 1), xp.arange(wo), arg].astype(xp.int32)
 
 
 def maxpool2d_backward(g, switches, input_shape):
