@@ -22,6 +22,15 @@ def test_unknown_backend_is_a_clear_error():
         backend.set_backend("tpu")
 
 
+def test_a_network_on_an_unknown_backend_is_a_clear_error():
+    # it used to take any name and run on the CPU, reporting net.backend == 'tpu'
+    from cnnvis.layers import Network, ReLU
+    with pytest.raises(BackendError, match="unknown backend 'tpu'"):
+        cnnvis.small_vgg().to("tpu")
+    with pytest.raises(BackendError, match="unknown backend 'GPU '"):
+        Network([ReLU()], (1, 4, 4), backend="GPU ")
+
+
 def _has_gpu():
     try:
         backend.cupy()

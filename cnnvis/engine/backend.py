@@ -19,7 +19,8 @@ BACKENDS = ("cpu", "gpu")
 _state = {"name": None}
 
 
-def _check(name):
+def check_backend(name):
+    """``name`` if it is a backend this machine can run, else a BackendError saying why."""
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}; choose one of {BACKENDS} "
                            "(argument backend= or the CNNVIS_BACKEND environment variable)")
@@ -31,13 +32,13 @@ def _check(name):
 def get_backend():
     """Name of the default backend: set_backend(), else $CNNVIS_BACKEND, else 'cpu'."""
     if _state["name"] is None:
-        _state["name"] = _check(os.environ.get("CNNVIS_BACKEND", "cpu").strip().lower() or "cpu")
+        _state["name"] = check_backend(os.environ.get("CNNVIS_BACKEND", "cpu").strip().lower() or "cpu")
     return _state["name"]
 
 
 def set_backend(name):
     """Make ``name`` ('cpu' or 'gpu') the default backend for new networks."""
-    _state["name"] = _check(name)
+    _state["name"] = check_backend(name)
 
 
 def cupy():

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..engine import array_module, get_backend, to_device, to_host
+from ..engine.backend import check_backend
 from ..errors import InputError, LayerNotFoundError
 from ..preprocessing import Preprocessing
 from .base import check_rule
@@ -164,6 +165,7 @@ class Network:
 
     def to(self, backend):
         """Move every parameter to 'cpu' or 'gpu' (numpy or cupy arrays)."""
+        check_backend(backend)
         for layer in self.layers:
             layer.to(backend)
         self.backend = backend
