@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 
 from ..render.training import (accuracy_comparison_figure, class_model_figure, figure_pixels,
-                               history_figure, kernels_figure, save_gif)
+                               filter_frames, history_figure, save_gif)
 from ..teaching import trace_report
 from ..training.history import History
 
@@ -35,7 +35,8 @@ def training(report, ctx):
         s.figure(history_figure(history, title="the bundled model's training"), "curves",
                  f"test accuracy after the last epoch: {float(rec['history_test_acc'][-1]):.2%} "
                  "(10,000 Fashion-MNIST test images)")
-        s.gif(lambda p: save_gif(_filter_frames(rec["filters"]), p, seconds_per_frame=0.7), "filters",
+        s.gif(lambda p: save_gif(filter_frames(rec["filters"], "block1_conv1", range(len(rec["filters"])),
+                                               progress=False), p, seconds_per_frame=0.7), "filters",
               "block1_conv1's 32 kernels at epochs 0 (random) to 10")
         s.gif(lambda p: save_gif(_class_frames(rec["class_models"], rec["class_names"]), p,
                                  seconds_per_frame=0.7), "class-models",
@@ -45,14 +46,6 @@ def training(report, ctx):
                       "same network from scratch": rec["transfer_scratch"]}
             s.figure(accuracy_comparison_figure(curves, "transfer learning: Fashion-MNIST -> MNIST digits"),
                      "transfer", str(rec["transfer_note"]))
-
-
-def _filter_frames(filters):
-    """(epochs, O, 1, 3, 3) kernels -> one frame per epoch, all on one colour scale."""
-    scale = float(np.abs(filters).max())
-    return [figure_pixels(kernels_figure(w, scale, f"block1_conv1 after epoch {epoch} (changed "
-                                         f"{np.linalg.norm(w - filters[0]) / np.linalg.norm(filters[0]):.0%})"))
-            for epoch, w in enumerate(filters)]
 
 
 def _class_frames(images, class_names):

@@ -3,10 +3,11 @@ import numpy as np
 from PIL import Image
 
 from ..engine import to_host
-from ..errors import InputError
 from ..io import atomic_path
+from ..methods.filters import conv_layer
 from ..progress import bar
 from .common import image_grid, new_figure, normalize, save_figure, to_uint8
+from .mosaic import as_rgb
 
 
 def _series(ax, epochs, values, label, style):
@@ -74,25 +75,13 @@ def save_gif(frames, path, seconds_per_frame=0.7, hold_last=3):
     return path
 
 
-def first_conv(net):
-    convs = net.layers_of_type("Conv2D")
-    if not convs:
-        raise InputError(f"{net.name} has no Conv2D layer whose filters could be shown")
-    return convs[0]
-
-
-def filters_figure(net, layer=None, scale=None, title=None, cols=8):
-    """The kernels of a conv layer (default the first) as a grid: kernels_figure."""
-    layer = layer or first_conv(net)
-    return kernels_figure(to_host(net[layer].params["weight"]), scale,
-                          title or f"{layer}: {len(net[layer].params['weight'])} filters", cols)
-
-
 def kernels_figure(w, scale=None, title=None, cols=8):
     """Conv kernels w (O, C, KH, KW) as a grid, blue < 0 < red.
 
     Single-channel kernels (O, 1, KH, KW) are drawn on one symmetric colour scale, +-scale
     (default max |w|), so frames of different epochs compare; RGB kernels are min-max scaled.
+    (render/filters.py draws a layer's filters for the unit method instead: one mosaic, each
+    filter scaled on its own, so it cannot show frames on one scale.)
     """
     w = np.asarray(w, np.float64)
     scale = scale or float(np.abs(w).max())
@@ -114,20 +103,27 @@ def kernels_figure(w, scale=None, title=None, cols=8):
     return fig
 
 
-def save_filters_gif(checkpoint_dir, path, layer=None, progress=None):
-    """A GIF of a conv layer's filters (default the first conv) at every checkpoint, one
-    colour scale for all frames; each title gives ||W_e - W_0|| / ||W_0||. Returns path."""
-    from ..training.checkpoints import load_checkpoints
-    nets = load_checkpoints(checkpoint_dir)
-    layer = layer or first_conv(nets[0][1])
-    weights = [to_host(net[layer].params["weight"]).astype(np.float64) for _, net in nets]
+def filter_frames(weights, layer, epochs, progress=None):
+    """One uint8 RGB frame per epoch: kernels_figure of weights[e] (O, C, KH, KW), all on one
+    colour scale (max |w| over the epochs), titled with the change ||W_e - W_0|| / ||W_0||."""
+    weights = [np.asarray(w, np.float64) for w in weights]
     scale = max(float(np.abs(w).max()) for w in weights)
     frames = []
-    for (epoch, net), w in bar(list(zip(nets, weights)), desc="filters", progress=progress):
+    for epoch, w in bar(list(zip(epochs, weights)), desc="filters", progress=progress):
         change = np.linalg.norm(w - weights[0]) / np.linalg.norm(weights[0])
-        title = f"{layer} after epoch {epoch} (changed {change:.0%} since epoch {nets[0][0]})"
-        frames.append(figure_pixels(filters_figure(net, layer, scale, title)))
-    return save_gif(frames, path)
+        title = f"{layer} after epoch {epoch} (changed {change:.0%} since epoch {epochs[0]})"
+        frames.append(figure_pixels(kernels_figure(w, scale, title)))
+    return frames
+
+
+def save_filters_gif(checkpoint_dir, path, layer=None, progress=None):
+    """A GIF of a conv layer's filters (default the first conv) at every checkpoint
+    (filter_frames). Returns path."""
+    from ..training.checkpoints import load_checkpoints
+    nets = load_checkpoints(checkpoint_dir)
+    layer = conv_layer(nets[0][1], layer)
+    weights = [to_host(net[layer].params["weight"]) for _, net in nets]
+    return save_gif(filter_frames(weights, layer, [epoch for epoch, _ in nets], progress), path)
 
 
 def class_model_figure(images, titles, suptitle):
@@ -136,7 +132,7 @@ def class_model_figure(images, titles, suptitle):
     cols = min(len(images), 5)
     rows = -(-len(images) // cols)
     fig = new_figure(1.8 * cols, 2.0 * rows + 0.4, dpi=100)
-    pictures = [to_uint8(255 * normalize(np.repeat(img, 3 // img.shape[-1], axis=-1))) for img in images]
+    pictures = [to_uint8(255 * normalize(as_rgb(img))) for img in images]
     image_grid(fig, pictures, titles, cols=cols, suptitle=suptitle)
     fig.tight_layout()
     return fig
