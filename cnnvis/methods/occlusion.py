@@ -77,16 +77,10 @@ def _check_fill(fill, x):
 
 
 def _scores(out, target):
-    """Scores (B,) of one target from the outputs of its layer, and the top classes
-    (arg max of logits or probabilities alike; None for a unit target)."""
-    if isinstance(target, T.Unit):
-        a = out[:, target.channel] if target.channel is not None else out.reshape(len(out), -1)
-        if target.i is not None:
-            return to_host(a[:, target.i, target.j]), None
-        a = a.reshape(len(out), -1)
-        reduced = {"mean": a.mean(axis=1), "sum": a.sum(axis=1), "max": a.max(axis=1)}[target.reduce]
-        return to_host(reduced), None
-    return to_host(out[:, target]), to_host(out.argmax(axis=1))
+    """Scores (B,) of one target from the outputs of its layer (targets.target_scores), and
+    the top classes (arg max of logits or probabilities alike; None for a unit target)."""
+    scores = to_host(T.target_scores(out, [target] * len(out)))
+    return scores, None if isinstance(target, T.Unit) else to_host(out.argmax(axis=1))
 
 
 def _blocks(grid, batch_size):
