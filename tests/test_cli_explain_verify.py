@@ -62,3 +62,12 @@ def test_verify_passes_and_catches_a_broken_layer(model_file, capsys, monkeypatc
     monkeypatch.setattr(Dense, "backward", lambda self, g, **k: 1.01 * original(self, g, **k))
     assert main(["verify", "--weights", model_file]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_verify_a_float64_network(tmp_path, capsys):
+    # a float64 cnnvis file loads as float64; verify used to crash feeding its float32 input
+    # to a float64 mirror
+    net = cnnvis.small_vgg(widths=(4, 8), input_shape=(3, 32, 32), classes=4, seed=3)
+    path = save(net.astype(np.float64), tmp_path / "f64.h5")
+    assert main(["verify", "--weights", str(path), "--no-methods"]) == 0
+    assert "forward, float32" in capsys.readouterr().out

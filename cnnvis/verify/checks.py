@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import to_host
-from ..methods.targets import Unit, resolve, target_layer
+from ..methods.targets import Unit, gradient, resolve, target_layer
 from .torch_mirror import _torch, torch_mirror
 
 TOL64, TOL32 = 1e-9, 1e-4
@@ -42,7 +42,7 @@ def _default_target(net, x):
     its last 4-D layer (a Unit)."""
     if net.layers_of_type("Dense"):
         return "predicted"
-    name = [layer.name for layer in net.layers if len(net.output_shapes()[layer.name]) == 3][-1]
+    name = [name for name, shape in net.output_shapes().items() if len(shape) == 3][-1]
     a = to_host(net.forward(x, until=name))[0]
     return Unit(name, int(a.mean(axis=(1, 2)).argmax()))
 
@@ -65,7 +65,7 @@ def verify(net, x, target=None, methods=True):
     x32 = np.asarray(x, np.float32)
     target = target if target is not None else _default_target(net, x32)
     checks = []
-    model32 = torch_mirror(net)
+    model32 = torch_mirror(net, torch.float32)  # a float64 network too: the float32 check
     with torch.no_grad():
         y32 = model32(torch.from_numpy(x32)).numpy()
     checks.append(_compare("forward, float32", to_host(net.forward(x32)), y32, TOL32))
@@ -93,7 +93,6 @@ def verify(net, x, target=None, methods=True):
 
 
 def _rules(net, model, torch, x64, t, layer):
-    from ..methods.targets import gradient
     checks = []
     for rule in ("gradient", "deconvnet", "guided"):
         ours = to_host(gradient(net, x64, t, rule=rule)[0])
