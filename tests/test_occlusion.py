@@ -178,6 +178,20 @@ def test_approximations(rng):
     assert ssim(part.heatmap[0], exact.heatmap[0]) < 1.0
 
 
+def test_drilldown_keeps_cover_edges_and_per_pixel(rng):
+    """Options given to the drill-down hold for its fine sweep too: with every block computed
+    exactly it is the exact occlusion with those options."""
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    options = dict(cover_edges=True, per_pixel=True, progress=False)
+    exact = occlusion(net, x, 1, 6, 4, **options)
+    full = occlusion_drilldown(net, x, 1, 6, 4, coarse_stride=8, fraction=1.0, block=2, **options)
+    assert full.heatmap.shape == exact.heatmap.shape == (1, 8, 8)  # ceil((32 - 6) / 4) + 1
+    assert np.abs(full.heatmap - exact.heatmap).max() <= EXACT
+    assert full.pixel_map is not None
+    assert np.abs(full.pixel_map - exact.pixel_map).max() <= EXACT
+
+
 @pytest.mark.parametrize("tau", [0.2, 0.35, 0.6])
 def test_threshold_runs_on_odd_geometry(rng, tau):
     """Thresholded windows are shorter than the previous layer's: pasting must clip to the slab."""

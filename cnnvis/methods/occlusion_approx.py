@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import progress as progress_bars
 from ..errors import InputError
-from .occlusion import Sweep, occlusion
+from .occlusion import Sweep, occlusion, spread_per_pixel
 
 
 def _nearest_coarse(fine_n, fine_stride, coarse_stride, coarse_n):
@@ -25,16 +25,17 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, 
 
     coarse_stride: the first sweep's stride (default 4 * stride); fraction: share of the fine
     grid's blocks (block x block positions) computed exactly, those with the highest coarse
-    values; the others take the nearest coarse value. kwargs (fill, score, method, ...) go
-    to occlusion(). Returns an OcclusionResult; info['exact_fraction'] is the share of fine
-    positions computed exactly.
+    values; the others take the nearest coarse value. kwargs (fill, score, method, tau,
+    cover_edges, per_pixel, ...) go to occlusion() and hold for both sweeps. Returns an
+    OcclusionResult; info['exact_fraction'] is the share of fine positions computed exactly.
     """
     if not 0 < fraction <= 1:
         raise InputError(f"fraction must be in (0, 1], got {fraction}")
     coarse_stride = int(coarse_stride or 4 * int(stride))
     coarse = occlusion(net, x, target, patch, coarse_stride, progress=progress, **kwargs)
     sweep = Sweep(net, x, target, patch, stride, kwargs.get("fill", 0.0), kwargs.get("score", "prob"),
-                  kwargs.get("method", "incremental"), block * block, kwargs.get("tau", 1.0))
+                  kwargs.get("method", "incremental"), block * block, kwargs.get("tau", 1.0),
+                  kwargs.get("cover_edges", False))
     (n_r, n_c), s = sweep.grid, sweep.stride
     rmap = _nearest_coarse(n_r, s[0], coarse_stride, coarse.heatmap.shape[1])
     cmap = _nearest_coarse(n_c, s[1], coarse_stride, coarse.heatmap.shape[2])
@@ -54,6 +55,8 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, 
     result.scores[missing] = coarse.scores[:, rmap][:, :, cmap][missing]
     if result.top_class is not None:
         result.top_class[missing] = coarse.top_class[:, rmap][:, :, cmap][missing]
+    if kwargs.get("per_pixel"):
+        result.pixel_map = spread_per_pixel(result.heatmap, x.shape[2:], sweep.patch, sweep.stride)
     return result
 
 
