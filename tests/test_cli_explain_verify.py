@@ -71,3 +71,10 @@ def test_verify_a_float64_network(tmp_path, capsys):
     path = save(net.astype(np.float64), tmp_path / "f64.h5")
     assert main(["verify", "--weights", str(path), "--no-methods"]) == 0
     assert "forward, float32" in capsys.readouterr().out
+
+
+def test_verify_without_captum_says_the_methods_were_skipped(model_file, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "captum.attr", None)  # `import captum.attr` now fails
+    with pytest.warns(UserWarning, match="pip install captum"):
+        assert main(["verify", "--weights", model_file]) == 0

@@ -7,6 +7,7 @@ to rounding (1e-9 relative); the float32 forward to 1e-4. float64 avoids a float
 is not a disagreement: rounding can flip a ReLU or max-pool decision at a near-tie, routing a
 gradient to a neighbouring pixel (tests/test_vgg16_torch.py measures this on VGG16).
 """
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,10 +112,12 @@ def _rules(net, model, torch, x64, t, layer):
 
 
 def _methods(net, model, torch, x64, t, layer):
-    """Our methods against Captum's (skipped, with a note, when captum is missing)."""
+    """Our methods against Captum's (skipped, with a warning, when captum is missing)."""
     try:
         import captum.attr as C
     except ImportError:
+        warnings.warn("captum is not installed, so the methods were not compared with Captum's: "
+                      "pip install captum", stacklevel=2)
         return []
     from .. import methods as M
     from ..methods.cam import cam_layer
