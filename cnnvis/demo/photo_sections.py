@@ -7,15 +7,13 @@ targets are units (channels of deep layers), the way Zeiler & Fergus studied the
 """
 import os
 
-import numpy as np
-
 from .. import methods as M
 from ..images import load_image
 from ..methods.activation_max import activation_maximization
 from ..methods.deepdream import deepdream
 from ..methods.feature_maps import feature_maps
 from ..methods.targets import Unit
-from ..render.activation_max import save_actmax_gif
+from ..render.activation_max import actmax_figure, save_actmax_gif
 from ..render.attribution import methods_figure
 from ..render.deconvnet import top_channels_figure
 from ..render.deepdream import deepdream_figure
@@ -50,8 +48,8 @@ def run(report, weights, ctx):
 
 
 def _strongest(net, x, layer):
-    a = net.forward(x, until=layer)[0]
-    return int(np.asarray(a).reshape(a.shape[0], -1).mean(axis=1).argmax())
+    """The channel of ``layer`` with the largest mean activation on x (1, C, H, W)."""
+    return int(feature_maps(net, x, layer, sort=True, top_k=1).channels[0, 0])
 
 
 def photo_filters(report, ctx):
@@ -119,7 +117,6 @@ def photo_actmax(report, ctx):
         net = ctx["net"]
         result = activation_maximization(net, None, [Unit("block4_conv1", c) for c in (0, 1, 2, 3)],
                                          record_every=4, progress=ctx["progress"], **params)
-        from ..render.activation_max import actmax_figure
         s.figure(actmax_figure(result, [f"channel {c}" for c in range(4)], cols=4), "units")
         s.gif(lambda p: save_actmax_gif(result, p, min_size=160), "ascent", "the ascent, every 4 steps")
 

@@ -12,6 +12,7 @@ import numpy as np
 from ..datasets.bundled import bundled_samples
 from ..images import load_image
 from ..methods import Unit, cam, deconvnet, gradcam, guided_backprop, guided_gradcam, saliency
+from ..methods.feature_maps import feature_maps
 from ..progress import bar
 from ..render.attribution import image_space, saliency_image
 from .pictures import COLUMNS
@@ -63,10 +64,10 @@ def photo_maps(net, photo="dog", layer="block5_conv3", cam_layer="block4_conv3_r
     each explained as S = that mean (before the layer's ReLU) by five_methods."""
     image = load_image(photo)
     x = net.preprocess(image)
-    means = net.forward(x, until=layer)[0].mean(axis=(1, 2))
-    channels = [int(k) for k in np.argsort(-means, kind="stable")[:targets]]
+    strongest = feature_maps(net, x, layer, sort=True, top_k=targets)
+    channels = [int(k) for k in strongest.channels[0]]
     maps = five_methods(net, x, [Unit(layer, k) for k in channels], cam_layer, progress)
-    return Explained(image, layer, cam_layer, channels, [float(means[k]) for k in channels], maps)
+    return Explained(image, layer, cam_layer, channels, [float(m) for m in strongest.means[0]], maps)
 
 
 def class_maps(net, index, progress=None):
