@@ -117,6 +117,8 @@ def test_unknown_hdf5_layout_and_wrong_forced_format(tmp_path, saved):
         f["images"] = np.zeros((2, 3))
     with pytest.raises(WeightsError, match="no layout cnnvis knows.*images"):
         load(tmp_path / "other.h5")
+    with pytest.raises(WeightsError, match="not a cnnvis file"):
+        load_native(tmp_path / "other.h5")
     with pytest.raises(WeightsError, match="not a Keras 2 weights file"):
         load(saved, format="keras")
     with pytest.raises(InputError, match="unknown weights format 'onnx'"):

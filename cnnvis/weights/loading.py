@@ -109,6 +109,11 @@ def load(path, format=None, net=None, mapping=None, class_names=None):
     return result
 
 
+def load_native(path):
+    """A network saved by save(): load(path, format='cnnvis')."""
+    return load(path, format="cnnvis")
+
+
 def _read_hdf5(f, path, format, net, mapping):
     if format == "cnnvis":
         if not is_native(f):

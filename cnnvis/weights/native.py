@@ -96,16 +96,3 @@ def _datasets(group):
     if group is not None:
         group.visititems(lambda _, obj: found.append(obj) if isinstance(obj, h5py.Dataset) else None)
     return found
-
-
-def load_native(path):
-    """Read a network saved by save()."""
-    try:
-        with h5py.File(path, "r") as f:
-            if not is_native(f):
-                raise WeightsError(f"{path} is an HDF5 file but not in cnnvis format")
-            return read_native(f, path)
-    except FileNotFoundError:
-        raise WeightsError(f"weights file not found: {path}") from None
-    except OSError as exc:
-        raise WeightsError(f"cannot read {path} as HDF5 ({exc}); is it truncated or not an HDF5 file?") from None
