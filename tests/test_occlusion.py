@@ -161,6 +161,33 @@ def test_plan_flop_ratio_matches_krypton_setting():
     assert plan.flop_ratio((8, 8)) > plan.flop_ratio((1, 1))
 
 
+def blockwise_macs(plan, block):
+    """The multiply-adds per position that run_batch does, block by block, written out."""
+    n_r, n_c = plan.grid
+    total = 0
+    for r0 in range(0, n_r, block[0]):
+        for c0 in range(0, n_c, block[1]):
+            rows, cols = np.arange(r0, min(n_r, r0 + block[0])), np.arange(c0, min(n_c, c0 + block[1]))
+            full = False
+            for k in range(plan.n_windowed):
+                _, h, w = plan.sizes[k]
+                win = plan.window(k, rows, cols)
+                full = full or (win.rows, win.cols) == (h, w)
+                area = h * w if full else win.rows * win.cols
+                total += plan.conv_macs[k] * area * len(rows) * len(cols)
+    return total / (n_r * n_c) + plan.macs_rest
+
+
+@pytest.mark.parametrize("tau", [1.0, 0.4])
+def test_plan_counts_the_work_of_each_block(tau):
+    for net, size, patch, stride in ((odd_net(), (37, 35), (7, 5), (2, 3)),
+                                     (small_net(), (32, 32), (6, 6), (1, 1))):
+        plan = make_plan(net, size, patch, stride, tau=tau)
+        for block in ((1, 1), (3, 2), (8, 8), plan.grid):
+            # the same integer counts, summed in another order: float64 rounding only
+            assert plan.macs_batched(block) == pytest.approx(blockwise_macs(plan, block), rel=1e-12)
+
+
 def test_approximations(rng):
     net = small_net()
     x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)

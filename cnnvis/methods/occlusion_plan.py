@@ -66,18 +66,21 @@ class Plan:
         return sum(m * s[1] * s[2] for m, s in zip(self.conv_macs, self.sizes)) + self.macs_rest
 
     def macs_batched(self, block):
-        """Multiply-adds per position when the grid is cut into blocks of block=(rows, cols)."""
-        total = 0.0
-        n_r, n_c = self.grid
-        for r0 in range(0, n_r, block[0]):
-            for c0 in range(0, n_c, block[1]):
-                rows, cols = np.arange(r0, min(n_r, r0 + block[0])), np.arange(c0, min(n_c, c0 + block[1]))
-                full = False
-                for k in range(self.n_windowed):
-                    _, h, w = self.sizes[k]
-                    win = (h, w) if full else (lambda v: (v.rows, v.cols))(self.window(k, rows, cols))
-                    full = full or win == (h, w)
-                    total += self.conv_macs[k] * win[0] * win[1] * len(rows) * len(cols)
+        """Multiply-adds per position when the grid is cut into blocks of block=(rows, cols).
+
+        Each block computes, per windowed layer, its window (window(): the longest range in
+        the block) for all its positions, or the whole map from the first layer where the
+        window covers it; the layers after the windowed ones run whole (macs_rest)."""
+        (n_r, n_c), total = self.grid, 0.0
+        r0, c0 = np.arange(0, n_r, block[0]), np.arange(0, n_c, block[1])
+        positions = np.outer(np.diff(r0, append=n_r), np.diff(c0, append=n_c))  # per block
+        full = np.zeros(positions.shape, bool)
+        for (lo_r, hi_r, lo_c, hi_c), (_, h, w), macs in zip(self.ranges, self.sizes, self.conv_macs):
+            rows = np.maximum.reduceat(hi_r - lo_r, r0)  # each block's window, as window()
+            cols = np.maximum.reduceat(hi_c - lo_c, c0)
+            full |= (rows == h)[:, None] & (cols == w)[None, :]
+            area = np.where(full, h * w, np.outer(rows, cols))
+            total += float(macs) * float((area * positions).sum())
         return total / (n_r * n_c) + self.macs_rest
 
     def flop_ratio(self, block=(1, 1)):
