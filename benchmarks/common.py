@@ -29,9 +29,8 @@ def parse(description, add_arguments=None, argv=None):
         raise RuntimeError("benchmarks must call parse() before importing numpy (it may restart the process)")
     if args.blas == "auto" and os.environ.get("OPENBLAS_CORETYPE") != "SKYLAKEX":
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        from cnnvis._startup import AVX512, _cpuinfo
-        vendor, flags = _cpuinfo()
-        if AVX512 <= flags:
+        from cnnvis._startup import _avx512, _cpuinfo
+        if _avx512(_cpuinfo()):
             env = dict(os.environ, OPENBLAS_CORETYPE="SKYLAKEX")
             os.execve(sys.executable, [sys.executable] + sys.argv, env)
     return args
@@ -50,25 +49,15 @@ def header(title):
     import torch
 
     import cnnvis
+    from cnnvis._startup import _cpuinfo
     from cnnvis.engine.parallel import blas_report, num_threads
     print(f"# {title}")
     print(f"cnnvis {cnnvis.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"numpy {np.__version__}, cnnvis CPU threads {num_threads()}")
     print(f"{blas_report()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
-          f"CPU: {_cpu_name()}, {os.cpu_count()} cores")
+          f"CPU: {_cpuinfo().get('model name', 'unknown')}, {os.cpu_count()} cores")
     print(f"command: python {' '.join(sys.argv)}")
     print()
-
-
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def time_ab(sides, repeats=5, warmup=1):

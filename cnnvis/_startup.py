@@ -15,23 +15,27 @@ AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
 
 
 def _cpuinfo():
-    """(vendor, set of flags) of the first CPU, or ('', set()) off Linux."""
+    """/proc/cpuinfo's fields ('vendor_id', 'flags', 'model name', ...) as {name: value}; {} off Linux."""
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read(1 << 16)
     except OSError:
-        return "", set()
+        return {}
     fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
-    return fields.get("vendor_id", ""), set(fields.get("flags", "").split())
+    return {k.strip(): v.strip() for k, v in fields.items()}
+
+
+def _avx512(info):
+    """True when the CPU has the AVX-512 subsets OpenBLAS's SKYLAKEX kernels use."""
+    return AVX512 <= set(info.get("flags", "").split())
 
 
 def openblas_coretype():
     """The OPENBLAS_CORETYPE cnnvis sets, or None (already set, NumPy loaded, not needed)."""
     if "OPENBLAS_CORETYPE" in os.environ or "numpy" in sys.modules:
         return None
-    vendor, flags = _cpuinfo()
-    if vendor == "AuthenticAMD" and AVX512 <= flags:
+    info = _cpuinfo()
+    if info.get("vendor_id") == "AuthenticAMD" and _avx512(info):
         os.environ["OPENBLAS_CORETYPE"] = "SKYLAKEX"
         return "SKYLAKEX"
     return None
