@@ -205,3 +205,12 @@ def test_maxpool2d_switches_and_gradient(torch, dtype, k, s, pad, h, w):
         dx = layer.backward(g)
         # overlapping windows add two g's into one entry: the same two, possibly in another order
         np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=TOL[dtype], atol=0, err_msg=kind)
+
+
+def test_layers_without_a_mirror_are_input_errors():
+    from cnnvis.errors import InputError
+    from cnnvis.layers import Layer
+    with pytest.raises(InputError, match="'pool'.*asymmetric padding"):
+        torch_layer(MaxPool2D(2, padding=(0, 1, 0, 1), name="pool"))
+    with pytest.raises(InputError, match="no PyTorch mirror for layer type Layer"):
+        torch_layer(Layer(name="custom"))

@@ -8,14 +8,14 @@ explicit nn.ZeroPad2d in front of the conv. Needs torch.
 import numpy as np
 
 from ..engine import to_host
-from ..errors import CnnvisError
+from ..errors import BackendError, InputError
 
 
 def _torch():
     try:
         import torch
     except ImportError:
-        raise CnnvisError("this needs PyTorch: pip install torch==2.13.0") from None
+        raise BackendError("this needs PyTorch: pip install torch==2.13.0") from None
     return torch
 
 
@@ -45,7 +45,8 @@ def torch_layer(layer):
     if kind == "MaxPool2D":
         pt, pb, pl, pr = layer.padding
         if (pt, pl) != (pb, pr):
-            raise CnnvisError(f"no PyTorch max-pool with asymmetric padding {layer.padding}")
+            raise InputError(f"layer {layer.name!r}: PyTorch's max-pool has no asymmetric padding "
+                             f"{layer.padding}, so it cannot be mirrored; give it symmetric pads")
         return nn.MaxPool2d(layer.kernel_size, layer.stride, padding=(pt, pl))
     if kind == "Flatten":
         return nn.Flatten()
@@ -53,7 +54,8 @@ def torch_layer(layer):
         return nn.Dropout(layer.p)
     if kind == "Softmax":
         return nn.Softmax(dim=1)
-    raise CnnvisError(f"no PyTorch mirror for layer type {kind}")
+    raise InputError(f"layer {layer.name!r}: no PyTorch mirror for layer type {kind}; mirrored are "
+                     "Conv2D, Dense, ReLU, MaxPool2D, Flatten, Dropout and Softmax")
 
 
 def torch_mirror(net, dtype=None):
