@@ -41,8 +41,13 @@ def finish(weights, activations, size, relu=True, upsample_mode="bilinear", norm
         cam = xp.maximum(cam, 0)
     if upsample_mode is not None:
         cam = upsample(cam, size, upsample_mode)
-    if normalize:
-        lo = cam.min(axis=(1, 2), keepdims=True)
-        span = cam.max(axis=(1, 2), keepdims=True) - lo
-        cam = xp.where(span > 0, (cam - lo) / xp.where(span > 0, span, 1), 0)
-    return to_host(cam)
+    return to_host(minmax(cam) if normalize else cam)
+
+
+def minmax(maps):
+    """Each map of maps (N, h, w) scaled to [0, 1]: (m - min m) / (max m - min m), 0 where m
+    is constant. Stays on the maps' device."""
+    xp = array_module(maps)
+    lo = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - lo
+    return xp.where(span > 0, (maps - lo) / xp.where(span > 0, span, 1), 0)

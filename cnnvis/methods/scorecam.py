@@ -11,7 +11,7 @@ import numpy as np
 from ..engine import array_module
 from ..errors import InputError
 from ..progress import bar
-from .cam import cam_layer, finish
+from .cam import cam_layer, finish, minmax
 from .targets import resolve, scores_and_seed, target_layer, target_scores
 from .upsample import upsample as resize
 
@@ -46,10 +46,7 @@ def scorecam(net, x, target, layer=None, score="prob", batch_size=32, relu=True,
         for start in range(0, n * k, int(batch_size)):
             rows = pairs[start:start + int(batch_size)]
             img, ch = xp.asarray(rows[:, 0]), xp.asarray(rows[:, 1])
-            masks = resize(a[img, ch], x.shape[2:])
-            lo = masks.min(axis=(1, 2), keepdims=True)
-            span = masks.max(axis=(1, 2), keepdims=True) - lo
-            masks = xp.where(span > 0, (masks - lo) / xp.where(span > 0, span, 1), 0)
+            masks = minmax(resize(a[img, ch], x.shape[2:]))
             net.forward(x[img] * masks[:, None], until=top)
             gains.append(target_scores(net.activations[top], [targets[i] for i in rows[:, 0]]))
             pbar.update(len(rows))
