@@ -61,6 +61,7 @@ def test_octaves_jitter_and_seed():
     assert not np.array_equal(a.inputs, c.inputs)
     still = deepdream(net, x, "block2_conv2", steps=8, octaves=1, jitter=0, progress=False)
     assert still.objective[-1, 0] > 1.5 * still.objective[0, 0]  # the layer is amplified
+    # clipped to the inputs of pixels 0..255; 1e-3: float32 rounding when deprocessed to pixels
     assert still.images.min() >= -1e-3 and still.images.max() <= 255 + 1e-3
 
 

@@ -80,7 +80,7 @@ def test_embedding_and_render(tmp_path):
     x = net.preprocess(images)
     emb = embedding(net, x, labels, "pca", progress=False)
     f, preds = features(net, x, progress=False)
-    np.testing.assert_allclose(emb.points, pca(f).points, atol=1e-12)
+    np.testing.assert_allclose(emb.points, pca(f).points, atol=1e-12)  # the same float64 SVD: equal
     np.testing.assert_array_equal(emb.predictions, preds)
     t = embedding(net, x, labels, "tsne", perplexity=8, progress=False)
     assert t.points.shape == (30, 2) and t.method == "tsne"

@@ -11,6 +11,8 @@ from cnnvis.preprocessing import Preprocessing
 
 
 def minmax(w):
+    """The scalings written from their definition; compared at atol 1e-12 below, as both sides
+    are float64 with the operations in another order (values in [0, 1])."""
     return (w - w.min()) / (w.max() - w.min())
 
 
