@@ -11,6 +11,7 @@ blog, 2015) and their deepdream notebook, whose algorithm this follows:
     octaves    the image is shrunk octaves - 1 times by octave_scale; from the smallest, the
                detail added by the steps (x - the shrunk image) is upsampled (bilinear) onto
                the next larger image, `steps` steps per octave.
+One step matches PyTorch autograd on the same weights (tests/test_units_deepdream.py).
 """
 from typing import NamedTuple
 

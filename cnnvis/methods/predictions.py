@@ -2,7 +2,8 @@
 
 p[n] = softmax(z[n]), p_k = exp(z_k - max z) / sum_j exp(z_j - max z), from the logits z
 (the output of the layer before a final Softmax, or of the last layer), in float64; the top
-k by probability, ties to the lower index.
+k by probability, ties to the lower index. Matches torch.softmax + topk on the same weights
+(tests/test_units_predictions.py).
 """
 from typing import NamedTuple
 
