@@ -18,9 +18,14 @@ from ..images import load_image
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
+def image_names(folder):
+    """The names of the image files in ``folder`` (IMAGE_EXTENSIONS, any case), sorted."""
+    return sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+
+
 def folder_images(folder, size=None, mode="RGB"):
     """A generator of the images in ``folder`` (sorted by name), loaded one at a time."""
-    names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+    names = image_names(folder)
     if not names:
         raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}")
     return (load_image(os.path.join(folder, f), size=size, mode=mode) for f in names)
@@ -32,8 +37,7 @@ def source_length(source):
         from .bundled import bundled_samples
         return len(bundled_samples())
     if isinstance(source, (str, os.PathLike)):
-        return sum(f.lower().endswith(IMAGE_EXTENSIONS) for f in os.listdir(source)) \
-            if os.path.isdir(source) else None
+        return len(image_names(source)) if os.path.isdir(source) else None
     try:
         return len(source)
     except TypeError:
