@@ -203,6 +203,13 @@ def test_smoothgrad_seed_and_errors():
         M.smoothgrad(net, x, 0, sigma=-0.1)
 
 
+@pytest.mark.parametrize("method", [M.scorecam, M.smoothgrad, M.integrated_gradients])
+def test_batch_size_below_one_is_an_input_error(method):
+    net, x = small()
+    with pytest.raises(InputError, match="batch_size must be at least 1, got 0"):
+        method(net, x, 0, batch_size=0, progress=False)
+
+
 # ---- targets -------------------------------------------------------------------------------
 def test_targets_by_name_predicted_and_per_image():
     net, x = small()

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine import array_module, to_host
 from ..errors import InputError
-from ..progress import bar
+from .batches import pair_batches
 from .blur import gaussian_blur
 from .targets import gradient, resolve, scores_and_seed, target_layer
 
@@ -76,9 +76,8 @@ def integrated_gradients(net, x, target, baseline="zeros", steps=50, method="gau
     or 'prob'; baseline: see make_baseline; method, steps: see alphas_and_weights.
     The N*steps path points run batch_size at a time, with a progress bar.
     """
-    if int(batch_size) < 1:
-        raise InputError(f"batch_size must be at least 1, got {batch_size}")
     alphas, weights = alphas_and_weights(steps, method)
+    batches = pair_batches(len(x), len(alphas), batch_size, "Integrated gradients", "step", progress)
     targets = resolve(net, x, target)
     top = target_layer(net, targets, score)
     xp = array_module(net.forward(x, until=top))
@@ -88,20 +87,15 @@ def integrated_gradients(net, x, target, baseline="zeros", steps=50, method="gau
     net.forward(start, until=top)
     start_scores, _ = scores_and_seed(net, targets, top)
     diff = x - start
-    count, steps = len(x), len(alphas)
-    pairs = np.stack(np.divmod(np.arange(count * steps), steps), axis=1)  # (image, step)
     total = xp.zeros_like(x)
-    with bar(total=count * steps, desc="Integrated gradients", unit="step", progress=progress) as pbar:
-        for first in range(0, count * steps, int(batch_size)):
-            rows = pairs[first:first + int(batch_size)]
-            img = xp.asarray(rows[:, 0])
-            alpha = xp.asarray(alphas[rows[:, 1]], dtype=x.dtype).reshape(-1, 1, 1, 1)
-            g, _, _ = gradient(net, start[img] + alpha * diff[img],
-                               [targets[i] for i in rows[:, 0]], score=score)
-            g = g * xp.asarray(weights[rows[:, 1]], dtype=x.dtype).reshape(-1, 1, 1, 1)
-            for i in np.unique(rows[:, 0]):
-                total[int(i)] += g[xp.asarray(rows[:, 0] == i)].sum(axis=0)
-            pbar.update(len(rows))
+    for rows in batches:  # (image, step)
+        img = xp.asarray(rows[:, 0])
+        alpha = xp.asarray(alphas[rows[:, 1]], dtype=x.dtype).reshape(-1, 1, 1, 1)
+        g, _, _ = gradient(net, start[img] + alpha * diff[img],
+                           [targets[i] for i in rows[:, 0]], score=score)
+        g = g * xp.asarray(weights[rows[:, 1]], dtype=x.dtype).reshape(-1, 1, 1, 1)
+        for i in np.unique(rows[:, 0]):
+            total[int(i)] += g[xp.asarray(rows[:, 0] == i)].sum(axis=0)
     attributions = to_host(total * diff)
-    error = attributions.reshape(count, -1).sum(axis=1, dtype=np.float64) - (scores - start_scores)
+    error = attributions.reshape(len(x), -1).sum(axis=1, dtype=np.float64) - (scores - start_scores)
     return IGResult(attributions, error, scores, start_scores)

@@ -6,11 +6,8 @@ Networks", CVPR workshops 2020 (the authors' code: bilinear upsampling, min-max 
 softmax scores). No library's numbers to match: the tests compare with an independent
 PyTorch implementation of the same equations.
 """
-import numpy as np
-
 from ..engine import array_module
-from ..errors import InputError
-from ..progress import bar
+from .batches import pair_batches
 from .cam import cam_layer, finish, minmax
 from .targets import resolve, scores_and_seed, target_layer, target_scores
 from .upsample import upsample as resize
@@ -28,8 +25,6 @@ def scorecam(net, x, target, layer=None, score="prob", batch_size=32, relu=True,
     masked images run through the network batch_size at a time, with a progress bar.
     x: network input (N, C, H, W). Returns (N, H, W) (or (N, h, w) without upsampling).
     """
-    if int(batch_size) < 1:
-        raise InputError(f"batch_size must be at least 1, got {batch_size}")
     layer = cam_layer(net, layer)
     targets = resolve(net, x, target)
     top = target_layer(net, targets, score)
@@ -40,15 +35,11 @@ def scorecam(net, x, target, layer=None, score="prob", batch_size=32, relu=True,
     net.forward(xp.zeros_like(x), until=top)
     baseline, _ = scores_and_seed(net, targets, top)
     n, k = a.shape[:2]
-    pairs = np.stack(np.divmod(np.arange(n * k), k), axis=1)  # (image, channel), image-major
     gains = []
-    with bar(total=n * k, desc="Score-CAM", unit="mask", progress=progress) as pbar:
-        for start in range(0, n * k, int(batch_size)):
-            rows = pairs[start:start + int(batch_size)]
-            img, ch = xp.asarray(rows[:, 0]), xp.asarray(rows[:, 1])
-            masks = minmax(resize(a[img, ch], x.shape[2:]))
-            net.forward(x[img] * masks[:, None], until=top)
-            gains.append(target_scores(net.activations[top], [targets[i] for i in rows[:, 0]]))
-            pbar.update(len(rows))
+    for rows in pair_batches(n, k, batch_size, "Score-CAM", "mask", progress):  # (image, channel)
+        img, ch = xp.asarray(rows[:, 0]), xp.asarray(rows[:, 1])
+        masks = minmax(resize(a[img, ch], x.shape[2:]))
+        net.forward(x[img] * masks[:, None], until=top)
+        gains.append(target_scores(net.activations[top], [targets[i] for i in rows[:, 0]]))
     weights = xp.concatenate(gains).reshape(n, k) - xp.asarray(baseline, dtype=a.dtype)[:, None]
     return finish(weights, a, x.shape[2:], relu, upsample, normalize)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine import array_module, to_host
 from ..errors import InputError
-from ..progress import bar
+from .batches import pair_batches
 from .saliency import saliency
 from .targets import resolve
 
@@ -37,28 +37,25 @@ def smoothgrad(net, x, target, method=saliency, n=50, sigma=0.15, squared=False,
         n = noise.shape[1]
     elif sigma < 0:
         raise InputError(f"sigma must be >= 0 (a fraction of the input range), got {sigma}")
-    if int(n) < 1 or int(batch_size) < 1:
-        raise InputError(f"n and batch_size must be at least 1, got n={n}, batch_size={batch_size}")
+    if int(n) < 1:
+        raise InputError(f"n must be at least 1, got {n}")
     n = int(n)
+    batches = pair_batches(count, n, batch_size, "SmoothGrad", "sample", progress)
     spread = sigma * to_host(x.reshape(count, -1).max(axis=1) - x.reshape(count, -1).min(axis=1))
     rng = np.random.default_rng(seed)
-    pairs = np.stack(np.divmod(np.arange(count * n), n), axis=1)  # (image, sample), image-major
     total = None
-    with bar(total=count * n, desc="SmoothGrad", unit="sample", progress=progress) as pbar:
-        for start in range(0, count * n, int(batch_size)):
-            rows = pairs[start:start + int(batch_size)]
-            if noise is None:
-                eps = rng.standard_normal((len(rows),) + x.shape[1:])
-                eps *= spread[rows[:, 0]].reshape((-1,) + (1,) * (x.ndim - 1))
-            else:
-                nxp = array_module(noise)
-                eps = noise[nxp.asarray(rows[:, 0]), nxp.asarray(rows[:, 1])]
-            noisy = x[xp.asarray(rows[:, 0])] + xp.asarray(eps, dtype=x.dtype)
-            result = method(net, noisy, [targets[i] for i in rows[:, 0]], **method_kwargs)
-            m = np.asarray(result[0] if isinstance(result, tuple) else result)
-            m = m * m if squared else m
-            if total is None:
-                total = np.zeros((count,) + m.shape[1:], m.dtype)
-            np.add.at(total, rows[:, 0], m)
-            pbar.update(len(rows))
+    for rows in batches:  # (image, sample)
+        if noise is None:
+            eps = rng.standard_normal((len(rows),) + x.shape[1:])
+            eps *= spread[rows[:, 0]].reshape((-1,) + (1,) * (x.ndim - 1))
+        else:
+            nxp = array_module(noise)
+            eps = noise[nxp.asarray(rows[:, 0]), nxp.asarray(rows[:, 1])]
+        noisy = x[xp.asarray(rows[:, 0])] + xp.asarray(eps, dtype=x.dtype)
+        result = method(net, noisy, [targets[i] for i in rows[:, 0]], **method_kwargs)
+        m = np.asarray(result[0] if isinstance(result, tuple) else result)
+        m = m * m if squared else m
+        if total is None:
+            total = np.zeros((count,) + m.shape[1:], m.dtype)
+        np.add.at(total, rows[:, 0], m)
     return total / n
