@@ -16,13 +16,11 @@ import os
 import numpy as np
 
 import cnnvis  # noqa: F401  (first: cnnvis's CPU setup)
+from cnnvis.demo.bundled_sections import ASCENT
 from cnnvis.io import atomic_path
 from cnnvis.methods.activation_max import activation_maximization
 from cnnvis.training.checkpoints import checkpoint_paths
 from cnnvis.weights import load
-
-ASCENT = {"steps": 150, "lr": 6.0, "decay": 0.005, "blur_sigma": 0.6, "blur_every": 4, "start": 0.05,
-          "noise": 0.1, "seed": 0}
 
 
 def main():

@@ -27,6 +27,12 @@ from ..render.predictions import predictions_figure
 from ..render.top_patches import top_patches_figure
 
 
+# gradient ascent of the class models (section 8, and the recorded ones of section 13:
+# scripts/record_training.py) and of the top-filters grid (section 9, from mid-gray)
+ASCENT = {"steps": 150, "lr": 6.0, "decay": 0.005, "blur_sigma": 0.6, "blur_every": 4, "start": 0.05,
+          "noise": 0.1, "seed": 0}
+
+
 @functools.cache
 def net():
     return bundled_model()
@@ -138,8 +144,7 @@ def patches(report, ctx):
 
 
 def class_models(report, ctx):
-    params = {"steps": 40 if ctx["quick"] else 150, "lr": 6.0, "decay": 0.005, "blur_sigma": 0.6,
-              "blur_every": 4, "start": 0.05, "noise": 0.1, "seed": 0}
+    params = dict(ASCENT, steps=40) if ctx["quick"] else dict(ASCENT)
     with report.section("8. Class models (activation maximization)", "What the network thinks each class "
                         "looks like: an image found by gradient ascent on the class logit from a dark "
                         "noisy start, with L2 decay and blurring (Simonyan et al. 2014), and the ascent as "
@@ -153,8 +158,7 @@ def class_models(report, ctx):
 
 
 def top_filter_grid(report, ctx):
-    params = {"steps": 30 if ctx["quick"] else 100, "lr": 6.0, "decay": 0.005, "blur_sigma": 0.6,
-              "blur_every": 4, "start": 0.5, "noise": 0.1, "seed": 0}
+    params = dict(ASCENT, steps=30 if ctx["quick"] else 100, start=0.5)
     with report.section("9. The most active filters of a layer", "Activation maximization of every channel "
                         "of a conv layer; the 64 that reach the highest mean activation, in an 8x8 grid.",
                         dict(params, layer="block2_conv2")) as s:
