@@ -9,53 +9,19 @@ import numpy as np
 from . import methods as M
 from .errors import InputError
 from .methods.targets import Unit
-from .render.attribution import (heatmap_figure, image_space, methods_figure, saliency_image,
-                                 signed_image)
+from .render.attribution import (PICTURES, adversarial_figure, heatmap_figure, method_picture,
+                                 methods_figure, target_label)
 from .render.common import new_figure
+from .render.occlusion import occlusion_figure
 
-METHODS = ("saliency", "deconvnet", "guided-backprop", "smoothgrad", "integrated-gradients",
-           "gradcam", "gradcam++", "guided-gradcam", "scorecam", "occlusion", "fgsm", "all")
-
-
-def _single(net, x, method, target, layer, score, options):
-    """(picture, kind) of one gradient or CAM method; kind 'signed' | 'gray' | 'heat'."""
-    def rgb(g):
-        pic = image_space(net, g)[0]
-        return pic[..., 0] if pic.shape[-1] == 1 else pic
-
-    if method == "saliency":
-        return saliency_image(rgb(M.saliency(net, x, target, score=score))), "gray"
-    if method == "deconvnet":
-        return signed_image(rgb(M.deconvnet(net, x, target, score=score))), "signed"
-    if method == "guided-backprop":
-        return signed_image(rgb(M.guided_backprop(net, x, target, score=score))), "signed"
-    if method == "smoothgrad":
-        g = M.smoothgrad(net, x, target, n=options.get("samples", 50), sigma=options.get("sigma", 0.15),
-                         score=score, progress=options.get("progress"))
-        return saliency_image(rgb(g)), "gray"
-    if method == "integrated-gradients":
-        res = M.integrated_gradients(net, x, target, steps=options.get("steps", 50), score=score,
-                                     progress=options.get("progress"))
-        return saliency_image(rgb(res.attributions)), "gray"
-    if method == "gradcam":
-        return M.gradcam(net, x, target, layer, score=score)[0], "heat"
-    if method == "gradcam++":
-        return M.gradcam_plus_plus(net, x, target, layer, score=score)[0], "heat"
-    if method == "guided-gradcam":
-        return signed_image(rgb(M.guided_gradcam(net, x, target, layer, score=score,
-                                                 upsample="bilinear"))), "signed"
-    if method == "scorecam":
-        return M.scorecam(net, x, target, layer, progress=options.get("progress"))[0], "heat"
-    raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+METHODS = tuple(PICTURES) + ("occlusion", "fgsm", "all")
 
 
-def _title(net, x, target, score):
+def _title(net, x, target):
+    """'class cat' (or 'class 3' without class names) or 'unit LAYER[C, I, J]', and the target."""
     t = M.resolve(net, x, target)[0]
-    if isinstance(t, Unit):
-        where = f"[{t.channel}" + (f", {t.i}, {t.j}]" if t.i is not None else "]")
-        return f"unit {t.layer}{where}", t
-    name = net.class_names[t] if net.class_names else f"class {t}"
-    return f"class {name}", t
+    label = target_label(net, t)
+    return (label if isinstance(t, Unit) or not net.class_names else f"class {label}"), t
 
 
 def explain(net, image, method, target="predicted", layer=None, score=None, **options):
@@ -74,19 +40,19 @@ def explain(net, image, method, target="predicted", layer=None, score=None, **op
         return methods_figure(net, x, target, score or ("prob" if has_softmax else "logit"),
                               layer=layer, progress=options.get("progress"))
     if method == "occlusion":
-        from .render.occlusion import occlusion_figure
         res = M.occlusion(net, x, target, options.get("patch", max(2, img.shape[0] // 7)),
                           options.get("stride", max(1, img.shape[0] // 28)),
                           score=score or ("prob" if has_softmax and not isinstance(target, Unit) else "logit"),
                           progress=options.get("progress"))
-        title = f"Occlusion: {_title(net, x, target, 'logit')[0]}"
+        title = f"Occlusion: {_title(net, x, target)[0]}"
         return occlusion_figure(img, res, class_names=net.class_names, title=title)
     if method == "fgsm":
-        from .render.attribution import adversarial_figure
         res = M.fgsm(net, x, target, epsilon=options.get("epsilon", 2.0))
         return adversarial_figure(net, x, res, title="FGSM (Goodfellow et al. 2015)")
-    title, t = _title(net, x, target, score or "logit")
-    picture, kind = _single(net, x, method, t, layer, score or "logit", options)
+    title, t = _title(net, x, target)
+    picture, kind = method_picture(net, x, method, t, layer, score or "logit",
+                                   samples=options.get("samples", 50), sigma=options.get("sigma", 0.15),
+                                   steps=options.get("steps", 50), progress=options.get("progress"))
     if kind == "heat":
         return heatmap_figure(img, picture, title=f"{method}: {title}")
     fig = new_figure(6.4, 3.4, dpi=110)

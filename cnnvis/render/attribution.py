@@ -62,41 +62,75 @@ def _class_label(net, k):
     return net.class_names[k] if net.class_names else f"class {k}"
 
 
+def target_label(net, t):
+    """A resolved target in words: 'unit block5_conv3_relu[7]' (or '[7, 3, 4]' for one
+    position) for a Unit, else the class's name ('class 3' when the network has none)."""
+    if isinstance(t, M.Unit):
+        return f"unit {t.layer}[{t.channel}" + (f", {t.i}, {t.j}]" if t.i is not None else "]")
+    return _class_label(net, t)
+
+
 def _target_title(net, x, target, score):
     """'cat (p = 0.71)' for a class target of the one image in x."""
     t = M.resolve(net, x, target)[0]
     if isinstance(t, M.Unit):
-        return f"unit {t.layer}[{t.channel}" + (f", {t.i}, {t.j}]" if t.i is not None else "]"), t
+        return target_label(net, t), t
     s = to_host(net.forward(x, until=M.targets.target_layer(net, [t], score)))[0, t]
-    return f"{_class_label(net, t)} ({'p' if score == 'prob' else 'logit'} = {s:.3g})", t
+    return f"{target_label(net, t)} ({'p' if score == 'prob' else 'logit'} = {s:.3g})", t
 
 
-def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, scorecam=True,
-                    progress=None):
-    """Every gradient method on one image x (1, C, H, W): [(name, picture, kind)], kind
-    'signed' (an RGB image in [0, 1], (H, W) for grey networks), 'gray' ((H, W) in [0, 1])
-    or 'heat' (a [0, 1] map)."""
-    if len(x) != 1:
-        raise InputError(f"method_pictures explains one image; got a batch of {len(x)}")
-    t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
+# the gradient and CAM methods method_picture draws: {key (cnnvis explain's): title}
+PICTURES = {"saliency": "Saliency", "deconvnet": "Deconvnet", "guided-backprop": "Guided backprop",
+            "smoothgrad": "SmoothGrad", "integrated-gradients": "Integrated gradients",
+            "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "guided-gradcam": "Guided Grad-CAM",
+            "scorecam": "Score-CAM"}
+
+
+def method_picture(net, x, method, target, layer=None, score="logit", samples=50, sigma=0.15,
+                   steps=50, progress=None):
+    """(picture, kind) of one method (a key of PICTURES) on one image x (1, C, H, W): kind
+    'signed' (an RGB image in [0, 1], (H, W) for grey networks: deconvnet, guided backprop,
+    Guided Grad-CAM), 'gray' ((H, W) in [0, 1]: saliency, SmoothGrad, integrated gradients)
+    or 'heat' (a [0, 1] map: the CAMs). score: the class score of the gradient methods;
+    samples, sigma: SmoothGrad's; steps: integrated gradients'."""
     def rgb(g):  # (1, C, H, W) -> (H, W, 3) or, for grey networks, (H, W)
         image = image_space(net, g)[0]
         return image[..., 0] if image.shape[-1] == 1 else image
 
-    pics = [("Saliency", saliency_image(rgb(M.saliency(net, x, t))), "gray"),
-            ("Deconvnet", signed_image(rgb(M.deconvnet(net, x, t))), "signed"),
-            ("Guided backprop", signed_image(rgb(M.guided_backprop(net, x, t))), "signed"),
-            ("SmoothGrad", saliency_image(rgb(M.smoothgrad(net, x, t, n=smooth_samples,
-                                                          progress=progress))), "gray"),
-            ("Integrated gradients", saliency_image(rgb(M.integrated_gradients(
-                net, x, t, steps=ig_steps, progress=progress).attributions)), "gray"),
-            ("Grad-CAM", M.gradcam(net, x, t, layer)[0], "heat"),
-            ("Grad-CAM++", M.gradcam_plus_plus(net, x, t, layer)[0], "heat"),
-            ("Guided Grad-CAM", signed_image(rgb(M.guided_gradcam(net, x, t, layer,
-                                                                   upsample="bilinear"))), "signed")]
-    if scorecam:
-        pics.append(("Score-CAM", M.scorecam(net, x, t, layer, progress=progress)[0], "heat"))
-    return pics
+    if method == "saliency":
+        return saliency_image(rgb(M.saliency(net, x, target, score=score))), "gray"
+    if method == "deconvnet":
+        return signed_image(rgb(M.deconvnet(net, x, target, score=score))), "signed"
+    if method == "guided-backprop":
+        return signed_image(rgb(M.guided_backprop(net, x, target, score=score))), "signed"
+    if method == "smoothgrad":
+        g = M.smoothgrad(net, x, target, n=samples, sigma=sigma, score=score, progress=progress)
+        return saliency_image(rgb(g)), "gray"
+    if method == "integrated-gradients":
+        res = M.integrated_gradients(net, x, target, steps=steps, score=score, progress=progress)
+        return saliency_image(rgb(res.attributions)), "gray"
+    if method == "gradcam":
+        return M.gradcam(net, x, target, layer, score=score)[0], "heat"
+    if method == "gradcam++":
+        return M.gradcam_plus_plus(net, x, target, layer, score=score)[0], "heat"
+    if method == "guided-gradcam":
+        return signed_image(rgb(M.guided_gradcam(net, x, target, layer, score=score,
+                                                 upsample="bilinear"))), "signed"
+    if method == "scorecam":
+        return M.scorecam(net, x, target, layer, progress=progress)[0], "heat"
+    raise InputError(f"unknown method {method!r}; choose one of {', '.join(PICTURES)}")
+
+
+def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, scorecam=True,
+                    progress=None):
+    """Every method of PICTURES (Score-CAM only when ``scorecam``) on one image x (1, C, H, W):
+    [(title, picture, kind)], as method_picture draws them, class scores as logits."""
+    if len(x) != 1:
+        raise InputError(f"method_pictures explains one image; got a batch of {len(x)}")
+    t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
+    return [(title, *method_picture(net, x, method, t, layer, samples=smooth_samples,
+                                    steps=ig_steps, progress=progress))
+            for method, title in PICTURES.items() if scorecam or method != "scorecam"]
 
 
 def methods_figure(net, x, target="predicted", score="prob", cols=5, alpha=0.5, cmap="jet",
