@@ -28,8 +28,8 @@ def explain(net, image, method, target="predicted", layer=None, score=None, **op
     """A Figure explaining ``target`` on ``image`` (uint8 (H, W[, 3]) at the network's input
     size, e.g. from cnnvis.images.load_image(path, size=...)) with ``method``.
 
-    score: 'prob' or 'logit' (default: prob for networks ending in softmax, for occlusion;
-    logit for the gradient methods, as the papers use). options: samples/sigma (smoothgrad),
+    score: 'prob' or 'logit' (default: prob for networks ending in softmax, for occlusion
+    and Score-CAM; logit for the gradient methods, as the papers use). options: samples/sigma (smoothgrad),
     steps (integrated-gradients), patch/stride (occlusion), epsilon (fgsm), progress.
     """
     if method not in METHODS:
@@ -50,7 +50,7 @@ def explain(net, image, method, target="predicted", layer=None, score=None, **op
         res = M.fgsm(net, x, target, epsilon=options.get("epsilon", 2.0))
         return adversarial_figure(net, x, res, title="FGSM (Goodfellow et al. 2015)")
     title, t = _title(net, x, target)
-    picture, kind = method_picture(net, x, method, t, layer, score or "logit",
+    picture, kind = method_picture(net, x, method, t, layer, score,
                                    samples=options.get("samples", 50), sigma=options.get("sigma", 0.15),
                                    steps=options.get("steps", 50), progress=options.get("progress"))
     if kind == "heat":

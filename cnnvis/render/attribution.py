@@ -86,17 +86,22 @@ PICTURES = {"saliency": "Saliency", "deconvnet": "Deconvnet", "guided-backprop":
             "scorecam": "Score-CAM"}
 
 
-def method_picture(net, x, method, target, layer=None, score="logit", samples=50, sigma=0.15,
+def method_picture(net, x, method, target, layer=None, score=None, samples=50, sigma=0.15,
                    steps=50, progress=None):
     """(picture, kind) of one method (a key of PICTURES) on one image x (1, C, H, W): kind
     'signed' (an RGB image in [0, 1], (H, W) for grey networks: deconvnet, guided backprop,
     Guided Grad-CAM), 'gray' ((H, W) in [0, 1]: saliency, SmoothGrad, integrated gradients)
-    or 'heat' (a [0, 1] map: the CAMs). score: the class score of the gradient methods;
-    samples, sigma: SmoothGrad's; steps: integrated gradients'."""
+    or 'heat' (a [0, 1] map: the CAMs). score: how a class is scored, 'logit' or 'prob';
+    by default as each paper: the logit, Score-CAM's probability (the logit if the network
+    has no softmax). samples, sigma: SmoothGrad's; steps: integrated gradients'."""
     def rgb(g):  # (1, C, H, W) -> (H, W, 3) or, for grey networks, (H, W)
         image = image_space(net, g)[0]
         return image[..., 0] if image.shape[-1] == 1 else image
 
+    if method == "scorecam":
+        score = score or ("prob" if type(net.layers[-1]).__name__ == "Softmax" else "logit")
+        return M.scorecam(net, x, target, layer, score=score, progress=progress)[0], "heat"
+    score = score or "logit"
     if method == "saliency":
         return saliency_image(rgb(M.saliency(net, x, target, score=score))), "gray"
     if method == "deconvnet":
@@ -116,15 +121,13 @@ def method_picture(net, x, method, target, layer=None, score="logit", samples=50
     if method == "guided-gradcam":
         return signed_image(rgb(M.guided_gradcam(net, x, target, layer, score=score,
                                                  upsample="bilinear"))), "signed"
-    if method == "scorecam":
-        return M.scorecam(net, x, target, layer, progress=progress)[0], "heat"
     raise InputError(f"unknown method {method!r}; choose one of {', '.join(PICTURES)}")
 
 
 def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, scorecam=True,
                     progress=None):
     """Every method of PICTURES (Score-CAM only when ``scorecam``) on one image x (1, C, H, W):
-    [(title, picture, kind)], as method_picture draws them, class scores as logits."""
+    [(title, picture, kind)], as method_picture draws them, classes scored as each paper does."""
     if len(x) != 1:
         raise InputError(f"method_pictures explains one image; got a batch of {len(x)}")
     t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
