@@ -138,7 +138,8 @@ def scores_and_seed(net, targets, layer):
             seed[n, t.channel, t.i, t.j] = 1
         else:
             idx = (n,) if t.channel is None else (n, t.channel)
-            region = seed[idx]  # a view: writing it writes the seed
+            idx += (Ellipsis,)  # a view even for one dense neuron (0-d): writing it writes the seed
+            region = seed[idx]
             if t.reduce == "max":
                 region.reshape(-1)[int(a[idx].argmax())] = 1
             else:
