@@ -4,6 +4,7 @@ import pytest
 
 import cnnvis
 from cnnvis.methods import Unit, gradient
+from cnnvis.methods.targets import scores_and_seed
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,8 @@ def test_dense_neuron_gradient_is_its_weight_row(net, rng, reduce):
 def test_channel_reductions_seed_what_they_score(net, rng):
     x = rng.standard_normal((1, 1, 16, 16)).astype(np.float32)
     a = net.forward(x, until="block2_conv1")[0, 3]
-    for reduce, seed in (("mean", np.full(a.shape, 1 / a.size)), ("sum", np.ones(a.shape)),
-                         ("max", (np.arange(a.size) == a.argmax()).reshape(a.shape))):
-        g, scores, _ = gradient(net, x, Unit("block2_conv1", 3, reduce=reduce), until="block2_conv1")
-        assert np.array_equal(g[0, 3], seed.astype(np.float32)) and not g[0, :3].any()
+    for reduce, expected in (("mean", np.full(a.shape, 1 / a.size)), ("sum", np.ones(a.shape)),
+                             ("max", (np.arange(a.size) == a.argmax()).reshape(a.shape))):
+        scores, seed = scores_and_seed(net, [Unit("block2_conv1", 3, reduce=reduce)], "block2_conv1")
+        assert np.array_equal(seed[0, 3], expected.astype(np.float32)) and not seed[0, :3].any()
         assert scores[0] == pytest.approx(float(getattr(a, reduce)()))
