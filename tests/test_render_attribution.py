@@ -11,6 +11,7 @@ from cnnvis.images import load_image
 from cnnvis.preprocessing import Preprocessing
 from cnnvis.render import attribution as A
 from cnnvis.render.common import save_figure
+from cnnvis.render.deconvnet import top_channels_figure
 
 
 def test_signed_image_is_grey_at_zero_and_clips_the_extremes():
@@ -85,3 +86,18 @@ def test_grey_networks_render(tmp_path):
                 tmp_path / "grey.png")
     save_figure(A.adversarial_figure(net, x, M.fgsm(net, x, 0)), tmp_path / "fgsm.png")
     assert _is_png(tmp_path / "grey.png", 200) and _is_png(tmp_path / "fgsm.png", 200)
+
+
+@pytest.mark.parametrize("shape,mode", [((3, 32, 32), "RGB"), ((1, 28, 28), "L")])
+def test_top_channels_figure_shows_each_units_receptive_field(shape, mode):
+    net = cnnvis.small_vgg(widths=(4, 8), input_shape=shape, classes=3, seed=1)
+    image = load_image("cat", shape[1:], mode=mode)
+    top = M.deconvnet_top_k(net, net.preprocess(image), "block2_conv1_relu", k=3)
+    fig = top_channels_figure(net, image, top, "block2_conv1_relu")
+    for r in range(3):
+        i, j = top.positions[0, r]
+        field = M.receptive_crop(net, image if mode == "L" else np.moveaxis(image, -1, 0),
+                                 "block2_conv1_relu", i, j)
+        shown = fig.axes[2 * r + 1].images[0].get_array()
+        assert np.array_equal(shown, (field if mode == "L" else np.moveaxis(field, 0, -1)) / 255.0)
+        assert fig.axes[2 * r].images[0].get_array().shape[:2] == field.shape[-2:]
