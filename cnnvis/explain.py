@@ -29,16 +29,19 @@ def explain(net, image, method, target="predicted", layer=None, score=None, **op
     size, e.g. from cnnvis.images.load_image(path, size=...)) with ``method``.
 
     score: 'prob' or 'logit' (default: prob for networks ending in softmax, for occlusion
-    and Score-CAM; logit for the gradient methods, as the papers use). options: samples/sigma (smoothgrad),
-    steps (integrated-gradients), patch/stride (occlusion), epsilon (fgsm), progress.
+    and Score-CAM; logit for the gradient methods, as the papers use). options: samples,
+    sigma (smoothgrad), steps (integrated-gradients), patch, stride (occlusion), epsilon
+    (fgsm), progress; 'all' takes samples and steps.
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     img, x = image, net.preprocess(image)
     has_softmax = type(net.layers[-1]).__name__ == "Softmax"
     if method == "all":
+        given = {name: options[key] for key, name in (("samples", "smooth_samples"), ("steps", "ig_steps"))
+                 if key in options}
         return methods_figure(net, x, target, score or ("prob" if has_softmax else "logit"),
-                              layer=layer, progress=options.get("progress"))
+                              layer=layer, progress=options.get("progress"), **given)
     if method == "occlusion":
         res = M.occlusion(net, x, target, options.get("patch", max(2, img.shape[0] // 7)),
                           options.get("stride", max(1, img.shape[0] // 28)),

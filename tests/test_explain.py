@@ -44,3 +44,20 @@ def test_scorecam_takes_the_score_given_and_logits_without_a_softmax():
     image = load_image("cat", (32, 32))
     for method in ("scorecam", "all"):
         explain(bare, image, method, samples=2, steps=2, progress=False)  # no TargetError
+
+
+def test_all_takes_the_samples_and_steps_given(monkeypatch):
+    calls = {}
+
+    def spy(name):
+        method = getattr(M, name)
+
+        def wrapped(*args, **kwargs):
+            calls[name] = kwargs
+            return method(*args, **kwargs)
+        return wrapped
+
+    for name in ("smoothgrad", "integrated_gradients"):
+        monkeypatch.setattr(M, name, spy(name))
+    explain(small(), load_image("cat", (32, 32)), "all", samples=3, steps=2, progress=False)
+    assert calls["smoothgrad"]["n"] == 3 and calls["integrated_gradients"]["steps"] == 2
