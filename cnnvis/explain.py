@@ -8,7 +8,7 @@ import numpy as np
 
 from . import methods as M
 from .errors import InputError
-from .methods.targets import Unit
+from .methods.targets import Unit, ends_in_softmax
 from .render.attribution import (PICTURES, adversarial_figure, heatmap_figure, method_picture,
                                  methods_figure, target_label)
 from .render.common import new_figure
@@ -36,7 +36,7 @@ def explain(net, image, method, target="predicted", layer=None, score=None, **op
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     img, x = image, net.preprocess(image)
-    has_softmax = type(net.layers[-1]).__name__ == "Softmax"
+    has_softmax = ends_in_softmax(net)
     if method == "all":
         given = {name: options[key] for key, name in (("samples", "smooth_samples"), ("steps", "ig_steps"))
                  if key in options}

@@ -19,7 +19,7 @@ import numpy as np
 from ..engine import array_module, to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
-from .targets import Unit, logits_layer, resolve
+from .targets import Unit, ends_in_softmax, logits_layer, resolve
 
 UNITS = ("pixel", "input")
 
@@ -57,7 +57,7 @@ def _per_channel(values, x):
 def _probs(net, x):
     """Softmax probabilities (N, K) of x on the device; leaves the logits layer's cache ready."""
     out = net.forward(x)
-    if type(net.layers[-1]).__name__ == "Softmax":
+    if ends_in_softmax(net):
         return out
     xp = array_module(out)
     e = xp.exp(out - out.max(axis=1, keepdims=True))

@@ -40,21 +40,22 @@ class Unit:
             raise InputError("give both i and j of a unit, or neither (the whole channel)")
 
 
+def ends_in_softmax(net):
+    """Whether the network's last layer is a Softmax (so its classes have probabilities)."""
+    return type(net.layers[-1]).__name__ == "Softmax"
+
+
 def logits_layer(net):
     """Name of the layer whose output is the logits (the one before a final Softmax)."""
-    last = net.layers[-1]
-    if type(last).__name__ == "Softmax":
-        return net.layers[-2].name
-    return last.name
+    return net.layers[-2 if ends_in_softmax(net) else -1].name
 
 
 def probs_layer(net):
     """Name of the final Softmax layer; a TargetError if the network has none."""
-    last = net.layers[-1]
-    if type(last).__name__ != "Softmax":
-        raise TargetError(f"{net.name} ends with {type(last).__name__}, not Softmax: "
+    if not ends_in_softmax(net):
+        raise TargetError(f"{net.name} ends with {type(net.layers[-1]).__name__}, not Softmax: "
                           "score='prob' needs one; use score='logit'")
-    return last.name
+    return net.layers[-1].name
 
 
 def class_index(net, name):

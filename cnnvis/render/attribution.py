@@ -99,7 +99,7 @@ def method_picture(net, x, method, target, layer=None, score=None, samples=50, s
         return image[..., 0] if image.shape[-1] == 1 else image
 
     if method == "scorecam":
-        score = score or ("prob" if type(net.layers[-1]).__name__ == "Softmax" else "logit")
+        score = score or ("prob" if M.targets.ends_in_softmax(net) else "logit")
         return M.scorecam(net, x, target, layer, score=score, progress=progress)[0], "heat"
     score = score or "logit"
     if method == "saliency":
@@ -140,7 +140,7 @@ def methods_figure(net, x, target="predicted", score="prob", cols=5, alpha=0.5, 
                    **kwargs):
     """The photo beside every method's picture (method_pictures), titled with the class and
     its score: a figure for a paper or a lecture."""
-    if type(net.layers[-1]).__name__ != "Softmax":
+    if not M.targets.ends_in_softmax(net):
         score = "logit"
     title, t = _target_title(net, x, target, score)
     pics = method_pictures(net, x, t, **kwargs)
