@@ -250,6 +250,16 @@ def test_bad_parameters(rng, kwargs, message):
         occlusion(net, x, 0, **{"patch": 8, "stride": 4, **kwargs}, progress=False)
 
 
+@pytest.mark.parametrize("kwargs,message", [({"block": 0}, "block must be at least 1"),
+                                            ({"fraction": 0}, "fraction must be in"),
+                                            ({"fill": np.zeros(2)}, "fill must be a number")])
+def test_bad_drilldown_parameters(rng, kwargs, message):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with pytest.raises(InputError, match=message):
+        occlusion_drilldown(net, x, 0, **{"patch": 8, "stride": 2, **kwargs}, progress=False)
+
+
 def test_bad_target(rng):
     net = small_net()
     x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)

@@ -31,11 +31,14 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, 
     """
     if not 0 < fraction <= 1:
         raise InputError(f"fraction must be in (0, 1], got {fraction}")
-    coarse_stride = int(coarse_stride or 4 * int(stride))
-    coarse = occlusion(net, x, target, patch, coarse_stride, progress=progress, **kwargs)
+    if int(block) < 1:
+        raise InputError(f"block must be at least 1 (positions per side), got {block}")
+    # the fine sweep first: its parameters are checked before the coarse sweep runs
     sweep = Sweep(net, x, target, patch, stride, kwargs.get("fill", 0.0), kwargs.get("score", "prob"),
                   kwargs.get("method", "incremental"), block * block, kwargs.get("tau", 1.0),
                   kwargs.get("cover_edges", False))
+    coarse_stride = int(coarse_stride or 4 * int(stride))
+    coarse = occlusion(net, x, target, patch, coarse_stride, progress=progress, **kwargs)
     (n_r, n_c), s = sweep.grid, sweep.stride
     rmap = _nearest_coarse(n_r, s[0], coarse_stride, coarse.heatmap.shape[1])
     cmap = _nearest_coarse(n_c, s[1], coarse_stride, coarse.heatmap.shape[2])
