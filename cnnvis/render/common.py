@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..io import atomic_path
+from .mosaic import as_rgb
 
 
 def normalize(a, lo=None, hi=None):
@@ -39,11 +40,7 @@ def resize_map(values, size):
 
 def overlay(image, heatmap, alpha=0.5, cmap="jet", lo=None, hi=None):
     """Blend a heatmap (resized to the image) over an RGB or grayscale image: uint8 (H, W, 3)."""
-    img = np.asarray(image, np.float64)
-    if img.ndim == 2:
-        img = np.repeat(img[..., None], 3, axis=-1)
-    elif img.shape[-1] == 1:
-        img = np.repeat(img, 3, axis=-1)
+    img = as_rgb(np.asarray(image, np.float64))
     heat = np.asarray(heatmap, np.float64)
     if heat.shape != img.shape[:2]:
         heat = resize_map(heat, img.shape[:2])
