@@ -310,3 +310,9 @@ def test_layer_repr():
     assert repr(ReLU(name="r")) == "ReLU(name='r')"
     assert repr(Dropout(0.25)) == "Dropout(p=0.25, name=None)"
     assert repr(Dense(3, 2, name="fc")) == "Dense(in_features=3, out_features=2, name='fc')"
+
+
+def test_class_name_falls_back_to_the_index():
+    from cnnvis.models import small_vgg
+    assert small_vgg(classes=3, class_names=["a", "b", "c"]).class_name(1) == "b"
+    assert small_vgg(classes=3).class_name(2) == "class 2"

@@ -37,7 +37,7 @@ def run(args):
 def label(net, target):
     """A short title: the class name, or 'layer #channel (i, j)'."""
     if isinstance(target, int):
-        return net.class_names[target] if net.class_names else f"class {target}"
+        return net.class_name(target)
     if isinstance(target, str):
         return target
     return f"{target.layer} #{target.channel}" + ("" if target.i is None else f" ({target.i}, {target.j})")

@@ -68,6 +68,10 @@ class Network:
     def layer_names(self):
         return [layer.name for layer in self.layers]
 
+    def class_name(self, k):
+        """The name of output class k ('class k' when the network has no class names)."""
+        return self.class_names[k] if self.class_names else f"class {k}"
+
     def layers_of_type(self, *types):
         """Names of the layers whose class is one of ``types`` (classes or class names)."""
         names = {t if isinstance(t, str) else t.__name__ for t in types}

@@ -41,6 +41,5 @@ def top_k(net, inputs, k=5, batch_size=32):
         raise InputError(f"k={k} but {net.name} has only {z.shape[1]} classes")
     p = softmax(z)
     classes = np.argsort(-p, axis=1, kind="stable")[:, :int(k)]
-    names = np.array([[net.class_names[c] if net.class_names else str(c) for c in row]
-                      for row in classes])
+    names = np.array([[net.class_name(c) for c in row] for row in classes])
     return Predictions(classes, np.take_along_axis(p, classes, axis=1), names)

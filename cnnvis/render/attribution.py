@@ -58,16 +58,12 @@ def heatmap_figure(image, heatmap, alpha=0.5, cmap="jet", title=None):
     return fig
 
 
-def _class_label(net, k):
-    return net.class_names[k] if net.class_names else f"class {k}"
-
-
 def target_label(net, t):
     """A resolved target in words: 'unit block5_conv3_relu[7]' (or '[7, 3, 4]' for one
     position) for a Unit, else the class's name ('class 3' when the network has none)."""
     if isinstance(t, M.Unit):
         return f"unit {t.layer}[{t.channel}" + (f", {t.i}, {t.j}]" if t.i is not None else "]")
-    return _class_label(net, t)
+    return net.class_name(t)
 
 
 def _target_title(net, x, target, score):
@@ -175,7 +171,7 @@ def adversarial_figure(net, x, result, index=0, top=3, title=None):
 
     def tops(probs):
         order = np.argsort(-probs)[:top]
-        return "\n".join(f"{_class_label(net, k)}: {probs[k]:.1%}" for k in order)
+        return "\n".join(f"{net.class_name(k)}: {probs[k]:.1%}" for k in order)
 
     squeeze = (lambda a: a[..., 0]) if before.shape[-1] == 1 else (lambda a: a)  # noqa: E731
     fig = new_figure(8.4, 3.9, dpi=110)

@@ -152,7 +152,7 @@ def save_class_model_gif(checkpoint_dir, path, target=0, steps=200, progress=Non
     for epoch, net in bar(nets, desc="class models", progress=progress):
         classes = resolve(net, np.zeros((len(targets), *net.input_shape)), targets)
         images = class_model(net, classes, steps=steps, progress=False)
-        names = [net.class_names[c] if net.class_names else f"class {c}" for c in classes]
+        names = [net.class_name(c) for c in classes]
         title = f"class models (logit ascent), epoch {epoch}"
         frames.append(figure_pixels(class_model_figure(images, names, title)))
     return save_gif(frames, path)
