@@ -27,6 +27,14 @@ def atomic_path(path):
 
 
 def _umask():
+    """The process umask, read without changing it where Linux tells it (/proc), else set back."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
