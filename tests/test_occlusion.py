@@ -272,3 +272,16 @@ def test_bad_unit(rng):
     x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
     with pytest.raises(TargetError, match="channel 99 is out of range"):
         occlusion(net, x, Unit("block1_conv1_relu", 99), 8, 4, progress=False)
+
+
+def test_memory_budget_sets_the_batch(rng):
+    net = small_net()
+    x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    exact = occlusion(net, x, 1, 5, 3, progress=False)
+    for method in ("incremental", "naive"):
+        tight = occlusion(net, x, 1, 5, 3, method=method, memory_mb=0.05, progress=False)
+        roomy = occlusion(net, x, 1, 5, 3, method=method, memory_mb=64, progress=False)
+        assert 1 <= tight.info["batch_size"] < roomy.info["batch_size"]
+        assert np.abs(tight.heatmap - exact.heatmap).max() <= EXACT
+    with pytest.raises(InputError, match="either batch_size or a positive memory_mb"):
+        occlusion(net, x, 1, 5, 3, memory_mb=0, progress=False)

@@ -94,18 +94,20 @@ def _blocks(grid, batch_size):
 
 
 def occlusion(net, x, target, patch=16, stride=8, fill=0.0, score="prob", method="incremental",
-              batch_size=None, per_pixel=False, cover_edges=False, tau=1.0, progress=None):
+              batch_size=None, per_pixel=False, cover_edges=False, tau=1.0, memory_mb=None, progress=None):
     """Occlusion sensitivity maps of x (N, C, H, W) for ``target`` (see methods/targets.py).
 
     patch, stride: int or (rows, cols); fill: the value the patch holds, in network-input
     units (a number, one per channel, or an image like x[n], e.g. a blurred copy).
-    batch_size: patch positions per batch (default 64 incremental, 8 naive).
+    batch_size: patch positions per batch (default 64 incremental, 8 naive); or memory_mb: the
+    batch that keeps the activations of one batch within about that many MiB.
     cover_edges: Captum's windows: ceil((H - p) / s) + 1 positions, the last patch cut at the
     image's edge, so that every pixel is covered (with per_pixel, Captum's exact numbers).
     tau < 1: approximate, Krypton's projective-field threshold (occlusion_plan.make_plan).
     Returns an OcclusionResult.
     """
-    sweep = Sweep(net, x, target, patch, stride, fill, score, method, batch_size, tau, cover_edges)
+    sweep = Sweep(net, x, target, patch, stride, fill, score, method, batch_size, tau, cover_edges,
+                  memory_mb)
     started = time.perf_counter()
     with progress_bars.bar(total=sweep.positions(), desc=f"occlusion ({method})",
                            progress=progress, unit="pos") as bar:
@@ -122,7 +124,7 @@ class Sweep:
     """The state of one occlusion sweep: validated parameters, targets, the plan, the maps."""
 
     def __init__(self, net, x, target, patch, stride, fill, score, method, batch_size, tau,
-                 cover_edges=False):
+                 cover_edges=False, memory_mb=None):
         if method not in METHODS:
             raise InputError(f"method must be one of {METHODS}, got {method!r}")
         if tau != 1.0 and method != "incremental":
@@ -145,20 +147,36 @@ class Sweep:
                 T.check_unit(t, net.output_shapes((x.shape[1], h, w))[self.layer])
         self.grid = (grid_size(h, self.patch[0], self.stride[0], cover_edges),
                      grid_size(w, self.patch[1], self.stride[1], cover_edges))
+        self.plan = make_plan(net, (h, w), self.patch, self.stride, self.layer, tau, cover_edges) \
+            if method == "incremental" else None
+        if memory_mb is not None:
+            if batch_size is not None or not memory_mb > 0:
+                raise InputError(f"give either batch_size or a positive memory_mb, got {batch_size} "
+                                 f"and {memory_mb}")
+            batch_size = max(1, int(memory_mb * 2 ** 20 // self._bytes_per_position((x.shape[1], h, w))))
         batch_size = (64 if method == "incremental" else 8) if batch_size is None else int(batch_size)
         if batch_size < 1:
             raise InputError(f"batch_size must be at least 1, got {batch_size}")
         self.blocks = _blocks(self.grid, batch_size)
-        self.plan = make_plan(net, (h, w), self.patch, self.stride, self.layer, tau, cover_edges) \
-            if method == "incremental" else None
         self.scores = np.full((self.n,) + self.grid, np.nan)
         unit = any(isinstance(t, T.Unit) for t in self.targets)  # a unit has no top class
         self.top = None if unit else np.zeros((self.n,) + self.grid, np.int64)
         self.clean = np.zeros(self.n)
         self.info = {"method": method, "patch": self.patch, "stride": self.stride, "grid": self.grid,
-                     "tau": tau, "cover_edges": cover_edges, "score": "unit" if unit else score}
+                     "tau": tau, "cover_edges": cover_edges, "score": "unit" if unit else score,
+                     "batch_size": batch_size}
         if self.plan is not None:
             self.info["flop_ratio_exact"] = self.plan.flop_ratio((1, 1))
+
+    def _bytes_per_position(self, input_shape):
+        """About the memory one position of a batch takes: the activations its forward keeps
+        (whole maps; for the incremental plan, windows until they cover the maps)."""
+        shapes = list(self.net.output_shapes(input_shape).values())[:self.net.index(self.layer) + 1]
+        start = self.plan.n_windowed if self.plan is not None else 0
+        floats = sum(int(np.prod(s)) for s in shapes[start:]) + int(np.prod(input_shape))
+        if self.plan is not None:
+            floats += self.plan.window_floats()
+        return floats * self.net.dtype.itemsize
 
     def positions(self):
         return self.n * self.grid[0] * self.grid[1]

@@ -61,6 +61,12 @@ class Plan:
         lr, lc = int((hi_r[rows] - lo_r[rows]).max()), int((hi_c[cols] - lo_c[cols]).max())
         return Window(lr, lc, np.minimum(lo_r[rows], h - lr), np.minimum(lo_c[cols], w - lc))
 
+    def window_floats(self):
+        """About how many floats one position holds in the windowed layers: each layer's
+        largest window, twice (the input slab beside the output)."""
+        return 2 * sum(c * int((hr - lr).max()) * int((hc - lc).max())
+                       for (lr, hr, lc, hc), (c, _, _) in zip(self.ranges, self.sizes))
+
     def macs_naive(self):
         """Multiply-adds of one full forward up to the stop layer."""
         return sum(m * s[1] * s[2] for m, s in zip(self.conv_macs, self.sizes)) + self.macs_rest
