@@ -10,6 +10,16 @@ def rng():
     return np.random.default_rng(1234)
 
 
+@pytest.fixture(params=["auto", "im2col"])
+def conv_algorithm(request):
+    """Run under both conv paths: 'auto' (Winograd where it applies, else im2col) and 'im2col' only."""
+    from cnnvis.engine import ops
+    before = ops.settings["conv"]
+    ops.set_conv_algorithm(request.param)
+    yield request.param
+    ops.set_conv_algorithm(before)
+
+
 @pytest.fixture(scope="session")
 def torch():
     import torch as _torch

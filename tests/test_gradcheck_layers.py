@@ -8,21 +8,11 @@ wrong one (a missed term, a transposed kernel, a shifted pad) is off by >1e-2.
 import numpy as np
 import pytest
 
-from cnnvis.engine import ops
 from cnnvis.errors import InputError
 from cnnvis.gradcheck import gradcheck_layer, gradcheck_network, kink_safe_input
 from cnnvis.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax
 
 TOL = 1e-6  # issue 2 item 8; see the module docstring for why it is safe and sharp
-
-
-@pytest.fixture(params=["auto", "im2col"])
-def conv_algorithm(request):
-    """Run under both conv paths: 'auto' (Winograd where it applies, else im2col) and 'im2col' only."""
-    before = ops.settings["conv"]
-    ops.set_conv_algorithm(request.param)
-    yield request.param
-    ops.set_conv_algorithm(before)
 
 
 def assert_passed(result):

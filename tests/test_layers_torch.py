@@ -16,20 +16,11 @@ import numpy as np
 import pytest
 
 from conftest import rel_err
-from cnnvis.engine import ops
 from cnnvis.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
 from cnnvis.verify.torch_mirror import torch_layer
 
 TOL = {np.float32: 5e-6, np.float64: 1e-13}  # see the module docstring
 DTYPES = [np.float32, np.float64]
-
-
-@pytest.fixture(params=["auto", "im2col"])
-def conv_algorithm(request):
-    before = ops.settings["conv"]
-    ops.set_conv_algorithm(request.param)
-    yield request.param
-    ops.set_conv_algorithm(before)
 
 
 def run_torch(torch, module, x, g, dtype):
