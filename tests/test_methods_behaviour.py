@@ -288,3 +288,5 @@ def test_fgsm_errors():
         M.fgsm(net, x, 0, unit="percent")
     with pytest.raises(InputError, match="epsilon"):
         M.fgsm(net, x, 0, epsilon=-1)
+    with pytest.raises(InputError, match="steps must be at least 1"):
+        M.iterative_fgsm(net, x, 0, steps=0, progress=False)

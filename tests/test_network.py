@@ -76,6 +76,14 @@ def test_duplicate_and_default_names():
     assert Network([ReLU(), ReLU()], (1, 4, 4)).layer_names == ["relu_0", "relu_1"]
 
 
+def test_same_padding_needs_stride_one():
+    assert MaxPool2D(3, stride=1, padding="same").padding == (1, 1, 1, 1)
+    for make in (lambda: Conv2D(3, 4, 3, stride=2, padding="same"),
+                 lambda: MaxPool2D(2, padding="same")):  # a pool's stride defaults to its kernel
+        with pytest.raises(InputError, match="'same' is only defined here for stride 1"):
+            make()
+
+
 def test_shapes_must_chain():
     with pytest.raises(InputError, match="'fc'"):
         Network([Flatten(name="flat"), Dense(10, 2, name="fc")], (1, 4, 4))

@@ -237,6 +237,8 @@ def test_threshold_runs_on_odd_geometry(rng, tau):
     ({"patch": 40}, "larger than the 32x32 image"),
     ({"stride": 0}, "stride must be a positive integer"),
     ({"patch": -3}, "patch must be a positive integer"),
+    ({"patch": "big"}, "patch must be a positive integer"),
+    ({"stride": (2, None)}, "stride must be a positive integer"),
     ({"fill": np.zeros(2)}, "fill must be a number"),
     ({"fill": np.nan}, "NaN"),
     ({"method": "fast"}, "method must be one of"),
@@ -252,6 +254,7 @@ def test_bad_parameters(rng, kwargs, message):
 
 @pytest.mark.parametrize("kwargs,message", [({"block": 0}, "block must be at least 1"),
                                             ({"fraction": 0}, "fraction must be in"),
+                                            ({"coarse_stride": 0}, "coarse_stride must be at least 1"),
                                             ({"fill": np.zeros(2)}, "fill must be a number")])
 def test_bad_drilldown_parameters(rng, kwargs, message):
     net = small_net()

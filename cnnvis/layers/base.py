@@ -22,11 +22,14 @@ def pair(value, what):
     return int(a), int(b)
 
 
-def padding4(value, kernel):
+def padding4(value, kernel, stride=(1, 1)):
     """(top, bottom, left, right) from an int, (ph, pw), a 4-tuple, 'valid' or 'same' (stride 1)."""
     if value == "valid":
         return (0, 0, 0, 0)
     if value == "same":  # as TensorFlow: the extra row/column goes to the bottom/right
+        if tuple(stride) != (1, 1):
+            raise InputError(f"padding='same' is only defined here for stride 1 (got {tuple(stride)}): "
+                             "for other strides it depends on the input size; give the pads")
         (kh, kw) = kernel
         return ((kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2)
     if np.isscalar(value):

@@ -30,9 +30,7 @@ class Conv2D(SlidingWindow):
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride, "stride")
-        if padding == "same" and self.stride != (1, 1):
-            raise InputError("padding='same' is only defined here for stride 1; give the pads")
-        self.padding = padding4(padding, self.kernel_size)
+        self.padding = padding4(padding, self.kernel_size, self.stride)
         kh, kw = self.kernel_size
         shape = (self.out_channels, self.in_channels, kh, kw)
         self.params = {"weight": initial_weights(shape, self.in_channels * kh * kw, init, rng, dtype),

@@ -23,7 +23,7 @@ class MaxPool2D(SlidingWindow):
         super().__init__(name)
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride if stride is not None else kernel_size, "stride")
-        self.padding = padding4(padding, self.kernel_size)
+        self.padding = padding4(padding, self.kernel_size, self.stride)
         kh, kw = self.kernel_size
         pt, pb, pl, pr = self.padding
         if max(pt, pb) > kh // 2 or max(pl, pr) > kw // 2:

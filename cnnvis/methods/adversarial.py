@@ -127,6 +127,8 @@ def iterative_fgsm(net, x, target="predicted", epsilon=4.0, step=1.0, steps=None
         raise InputError(f"step must be > 0, got {step}")
     if steps is None:
         steps = max(1, int(min(epsilon / step + 4, 1.25 * epsilon / step)))
+    if int(steps) < 1:
+        raise InputError(f"steps must be at least 1, got {steps} (or leave it out for the paper's rule)")
     xp = array_module(x)
     sign = -1 if targeted else 1
     ball_lo, ball_hi = x - epsilon * size, x + epsilon * size

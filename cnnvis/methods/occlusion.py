@@ -43,8 +43,12 @@ class OcclusionResult:
 
 
 def _pair(v, what):
-    a, b = (v, v) if np.isscalar(v) else tuple(v)
-    if int(a) != a or int(b) != b or a < 1 or b < 1:
+    try:
+        a, b = (v, v) if np.isscalar(v) else tuple(v)
+        ok = int(a) == a and int(b) == b and a >= 1 and b >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise InputError(f"{what} must be a positive integer or a pair of them, got {v!r}")
     return int(a), int(b)
 

@@ -37,7 +37,9 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, 
     sweep = Sweep(net, x, target, patch, stride, kwargs.get("fill", 0.0), kwargs.get("score", "prob"),
                   kwargs.get("method", "incremental"), block * block, kwargs.get("tau", 1.0),
                   kwargs.get("cover_edges", False))
-    coarse_stride = int(coarse_stride or 4 * int(stride))
+    coarse_stride = 4 * max(sweep.stride) if coarse_stride is None else int(coarse_stride)
+    if coarse_stride < 1:
+        raise InputError(f"coarse_stride must be at least 1 pixel, got {coarse_stride}")
     coarse = occlusion(net, x, target, patch, coarse_stride, progress=progress, **kwargs)
     (n_r, n_c), s = sweep.grid, sweep.stride
     rmap = _nearest_coarse(n_r, s[0], coarse_stride, coarse.heatmap.shape[1])
