@@ -43,6 +43,12 @@ def sample_blocks(grid, n, block=8):
     return [blocks[k] for k in picks]
 
 
+def split(blocks, rows=2, cols=4):
+    """Each block cut into sub-blocks of rows x cols positions: the naive sweep's batches of 8."""
+    return [(r[a:a + rows], c[b:b + cols]) for r, c in blocks
+            for a in range(0, len(r), rows) for b in range(0, len(c), cols)]
+
+
 def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
     import time
 
@@ -76,9 +82,9 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
             t = time.perf_counter()
             torch_naive(model, torch, x, pos, patch, stride, fill, target)
             timing["torch"] += time.perf_counter() - t
-            for m in ("naive", "incremental"):
+            for m, batches in (("naive", split(half)), ("incremental", half)):
                 t = time.perf_counter()
-                sweeps[m].run(0, half)
+                sweeps[m].run(0, batches)
                 timing[m] += time.perf_counter() - t
         per = {k: v / len(positions) for k, v in timing.items()}
         rows_i = np.array([i for i, _ in positions])
