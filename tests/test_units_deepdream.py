@@ -65,6 +65,14 @@ def test_octaves_jitter_and_seed():
     assert still.images.min() >= -1e-3 and still.images.max() <= 255 + 1e-3
 
 
+def test_a_tuple_is_one_channel_as_in_the_other_methods():
+    net = tiny_vgg()
+    x = start(net)
+    a = deepdream(net, x, ("block2_conv1", 1), steps=2, octaves=1, jitter=0, progress=False)
+    b = deepdream(net, x, Unit("block2_conv1", 1), steps=2, octaves=1, jitter=0, progress=False)
+    np.testing.assert_array_equal(a.inputs, b.inputs)
+
+
 def test_errors():
     net = tiny_vgg()
     x = start(net)

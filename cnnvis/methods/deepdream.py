@@ -22,7 +22,7 @@ from ..errors import InputError, TargetError
 from ..progress import bar
 from ..receptive import receptive_fields
 from .activation_max import jitter_shift, normalized, octave_sizes, pixel_bounds
-from .targets import Unit, check_unit
+from .targets import Unit, check_unit, per_image
 from .upsample import upsample
 
 OBJECTIVES = ("squared", "mean")
@@ -38,11 +38,8 @@ class Dream(NamedTuple):
 
 def _units(net, target, count):
     """One Unit per image (a whole layer or one channel) from a layer name, a Unit or a list."""
-    targets = list(target) if isinstance(target, (list, tuple)) and not isinstance(target, Unit) \
-        else [target] * count
-    if len(targets) != count:
-        raise TargetError(f"got {len(targets)} targets for {count} images; give one, or one per image")
-    units = [Unit(t) if isinstance(t, str) else t for t in targets]
+    units = [Unit(t) if isinstance(t, str) else Unit(*t) if isinstance(t, tuple) else t
+             for t in per_image(target, count)]
     for u in units:
         if not isinstance(u, Unit) or u.i is not None:
             raise TargetError(f"DeepDream amplifies a layer or a channel: give a layer name or "

@@ -89,17 +89,24 @@ def _one(net, t, predicted_index):
                       "'predicted', or a Unit(layer, channel, i, j)")
 
 
+def per_image(target, n):
+    """A list of n targets: ``target`` repeated, or ``target`` itself when it is a sequence of
+    them (a list, an array, or a tuple not starting with a layer name, which is one unit)."""
+    many = isinstance(target, (list, np.ndarray)) or (
+        isinstance(target, tuple) and not (target and isinstance(target[0], str)))
+    targets = list(target) if many else [target] * n
+    if len(targets) != n:
+        raise TargetError(f"got {len(targets)} targets for {n} images; give one, or one per image")
+    return targets
+
+
 def resolve(net, x, target):
     """The target of each of the N images of x: a list of class indices and Units.
 
     ``target`` is one target for all images or a sequence of N of them.
     """
     n = len(x)
-    many = isinstance(target, (list, np.ndarray)) or (
-        isinstance(target, tuple) and not (target and isinstance(target[0], str)))
-    targets = list(target) if many else [target] * n
-    if len(targets) != n:
-        raise TargetError(f"got {len(targets)} targets for {n} images; give one, or one per image")
+    targets = per_image(target, n)
     predicted = [None] * n
     if any(isinstance(t, str) and t == "predicted" for t in targets):
         logits = to_host(net.forward(x, until=logits_layer(net)))
