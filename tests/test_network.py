@@ -82,6 +82,8 @@ def test_same_padding_needs_stride_one():
                  lambda: MaxPool2D(2, padding="same")):  # a pool's stride defaults to its kernel
         with pytest.raises(InputError, match="'same' is only defined here for stride 1"):
             make()
+    with pytest.raises(InputError, match="kernel_size must be a positive integer"):
+        MaxPool2D("two")
 
 
 def test_shapes_must_chain():

@@ -16,8 +16,12 @@ def check_rule(rule):
 
 def pair(value, what):
     """(a, b) from an int or a pair of positive ints."""
-    a, b = (value, value) if np.isscalar(value) else tuple(value)
-    if int(a) != a or int(b) != b or a < 1 or b < 1:
+    try:
+        a, b = (value, value) if np.isscalar(value) else tuple(value)
+        ok = int(a) == a and int(b) == b and a >= 1 and b >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise InputError(f"{what} must be a positive integer or a pair of them, got {value!r}")
     return int(a), int(b)
 

@@ -22,6 +22,7 @@ import numpy as np
 from .. import progress as progress_bars
 from ..engine import array_module, to_device, to_host
 from ..errors import InputError
+from ..layers.base import pair
 from . import targets as T
 from .occlusion_incremental import CleanImage, run_batch
 from .occlusion_plan import grid_size, make_plan
@@ -40,17 +41,6 @@ class OcclusionResult:
     top_class: np.ndarray = None
     pixel_map: np.ndarray = None
     info: dict = field(default_factory=dict)
-
-
-def _pair(v, what):
-    try:
-        a, b = (v, v) if np.isscalar(v) else tuple(v)
-        ok = int(a) == a and int(b) == b and a >= 1 and b >= 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise InputError(f"{what} must be a positive integer or a pair of them, got {v!r}")
-    return int(a), int(b)
 
 
 def _patch_values(fill, x_n, rows, cols, patch, stride):
@@ -136,7 +126,7 @@ class Sweep:
         x = to_device(x, net.backend)
         if x.ndim != 4:
             raise InputError(f"x must be a batch (N, C, H, W), got shape {tuple(x.shape)}")
-        self.patch, self.stride = _pair(patch, "patch"), _pair(stride, "stride")
+        self.patch, self.stride = pair(patch, "patch"), pair(stride, "stride")
         h, w = x.shape[2:]
         if self.patch[0] > h or self.patch[1] > w:
             raise InputError(f"a {self.patch[0]}x{self.patch[1]} patch is larger than the {h}x{w} "
