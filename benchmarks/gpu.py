@@ -81,7 +81,7 @@ def main():
     else:
         net = cnnvis.vgg16(seed=0)
         batch, patch, stride, size = args.batch, 16, 4, 224
-    model = torch_mirror(net)[:-1].to(dev).eval()  # logits
+    model = torch_mirror(net).head("predictions").to(dev).eval()  # logits
     for p in model.parameters():
         p.requires_grad_(False)
     net.to("gpu" if gpu else "cpu")

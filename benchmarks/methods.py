@@ -38,7 +38,7 @@ def pairs(net, x, model, torch, args):
     from cnnvis.methods.cam import cam_layer
 
     xt = torch.from_numpy(x)
-    layer = getattr(model, cam_layer(net))
+    layer = model.module(cam_layer(net))
     size = x.shape[2:]
     n, stdev = args.samples, 0.15 * float(x.max() - x.min())
     noise = torch.normal(0, torch.tensor(stdev).repeat((n,) + x.shape[1:]), generator=torch.manual_seed(0))
@@ -111,7 +111,7 @@ def main():
         net = cnnvis.vgg16(seed=0)
         name = "VGG16 224x224"
     x = net.preprocess(load_image("cat", net.input_shape[1:]))
-    model = torch_mirror(net)[:-1]
+    model = torch_mirror(net).head("predictions")
     for p in model.parameters():
         p.requires_grad_(False)
     compared, alone = pairs(net, x, model, torch, args)

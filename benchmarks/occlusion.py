@@ -84,7 +84,7 @@ def run_model(name, net, x, target, patch, strides, args, torch, captum_stride):
     from cnnvis.methods.occlusion import Sweep, occlusion
     from cnnvis.verify.torch_mirror import torch_mirror
 
-    model = torch_mirror(net)[:-1]  # logits
+    model = torch_mirror(net).head("predictions")  # logits
     for p in model.parameters():
         p.requires_grad_(False)
     fill = 0.0

@@ -10,7 +10,7 @@ from common import header, parse, setup_torch, table, time_ab
 def torch_logits_model(net, torch):
     """PyTorch VGG16 with our weights, up to the logits, in-place ReLUs as torchvision's."""
     from cnnvis.verify.torch_mirror import torch_mirror
-    model = torch_mirror(net)[:-1]  # drop the final softmax: logits
+    model = torch_mirror(net).head("predictions")  # without the final softmax: logits
     for module in model.modules():
         if isinstance(module, torch.nn.ReLU):
             module.inplace = True
@@ -63,11 +63,11 @@ def main():
 
     conv_rows = []
     net.forward(x)
-    for layer in net.layers:
+    for layer in net.nodes:
         if type(layer).__name__ != "Conv2D":
             continue
         inp = layer.input
-        theirs_layer, inp_t = getattr(model, layer.name), torch.from_numpy(inp)
+        theirs_layer, inp_t = model.module(layer.name), torch.from_numpy(inp)
         t = time_ab({"cnnvis": lambda: layer.forward(inp), "torch": lambda: theirs_layer(inp_t)}, args.repeats)
         gflop = 2 * layer.in_channels * layer.out_channels * 9 * inp.shape[2] * inp.shape[3] / 1e9
         conv_rows.append((layer.name, f"{layer.in_channels}->{layer.out_channels} @{inp.shape[2]}",

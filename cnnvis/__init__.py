@@ -3,7 +3,7 @@ from . import _startup  # noqa: F401  (first: settings that must precede NumPy)
 from . import datasets, engine, errors, layers, methods, models, receptive, weights
 from .engine import array_module, get_backend, set_backend, to_host
 from .errors import CnnvisError
-from .layers import Network
+from .graph import Network
 from .models import small_vgg, vgg16
 from .preprocessing import Preprocessing
 

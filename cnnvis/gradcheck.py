@@ -24,8 +24,8 @@ when an input is within eps of 0, or two window entries within 2 eps of each oth
 Layer inputs are therefore drawn kink-safe (``kink_safe_input``): distinct magnitudes
 on a shuffled grid in [0.1, 1] with random signs, so |x| >= 0.1 and any two entries
 differ by >= 0.9 / (x.size - 1): more than 2 eps (the default 1e-6) up to 450,000
-entries, and at least 4e-3 for the default shapes. Dropout's mask is held fixed by rewinding the
-layer's random generator before every evaluation.
+entries, and at least 4e-3 for the default shapes. Dropout's mask is held fixed by giving every
+evaluation a generator seeded alike.
 
 The deconvnet and guided rules are not the gradient of anything: under them a ReLU is
 compared with its rule's formula (DESIGN.md's table) instead of finite differences;
@@ -38,14 +38,15 @@ import numpy as np
 
 from .engine import to_host
 from .errors import InputError
-from .layers import LAYER_TYPES, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+from .layers import LAYER_TYPES
 from .layers.base import check_rule
 from .progress import bar
 
 TINY = 1e-300
-RULE_FORMULAS = {  # the non-gradient ReLU rules: dx from the input x and the incoming g
-    "deconvnet": ("the deconvnet rule g * (g > 0)", lambda x, g: np.where(g > 0, g, 0.0)),
-    "guided": ("the guided rule g * (x > 0) * (g > 0)", lambda x, g: np.where((x > 0) & (g > 0), g, 0.0)),
+RULE_FORMULAS = {  # the non-gradient rules at a rectifier: dx from it, the input x and the incoming g
+    "deconvnet": ("the deconvnet rule g * (g > 0)", lambda layer, x, g: np.where(g > 0, g, 0.0)),
+    "guided": ("the guided rule g * active(x) * (g > 0)",
+               lambda layer, x, g: np.where(layer.active(x) & (g > 0), g, 0.0)),
 }
 
 
@@ -157,47 +158,12 @@ def default_layer(kind, seed=0):
     names = {k.lower(): k for k in LAYER_TYPES}
     if str(kind).lower() not in names:
         raise InputError(f"unknown layer type {kind!r}; choose one of {', '.join(sorted(LAYER_TYPES))}")
-    rng = np.random.default_rng(seed)
-    make = {"Conv2D": lambda: Conv2D(3, 4, 3, padding=1, rng=rng), "Dense": lambda: Dense(8, 5, rng=rng),
-            "MaxPool2D": lambda: MaxPool2D(2), "ReLU": ReLU, "Flatten": Flatten,
-            "Dropout": lambda: Dropout(0.5, seed=seed), "Softmax": Softmax}
-    return make[names[str(kind).lower()]]()
+    return LAYER_TYPES[names[str(kind).lower()]].example(np.random.default_rng(seed))
 
 
-def default_input_shape(layer):
-    """A small batch-of-2 input shape that ``layer`` accepts."""
-    if isinstance(layer, Conv2D):
-        (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
-        return (2, layer.in_channels, kh + 2 * sh, kw + 2 * sw)
-    if isinstance(layer, MaxPool2D):
-        (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
-        return (2, 3, kh + 2 * sh, kw + 2 * sw)
-    if isinstance(layer, Dense):
-        return (2, layer.in_features)
-    if isinstance(layer, Softmax):
-        return (2, 6)
-    return (2, 3, 4, 4)
-
-
-def _float64_copy(obj, training):
+def _float64_copy(obj):
     """A float64 CPU copy of a layer or network, leaving the caller's untouched."""
-    obj = copy.deepcopy(obj).to("cpu").astype(np.float64)
-    if hasattr(obj, "train"):
-        obj.train(training)
-    else:
-        obj.training = training
-    return obj
-
-
-def _rewinder(layers):
-    """A function that resets every layer's random generator (dropout) to its state now."""
-    states = [(layer.rng, copy.deepcopy(layer.rng.bit_generator.state))
-              for layer in layers if isinstance(getattr(layer, "rng", None), np.random.Generator)]
-
-    def rewind():
-        for gen, state in states:
-            gen.bit_generator.state = state
-    return rewind
+    return copy.deepcopy(obj).to("cpu").astype(np.float64)
 
 
 # ---- the checks ----------------------------------------------------------------------------
@@ -224,22 +190,21 @@ def _central_differences(f, array, index, g, eps, tick):
     return out
 
 
-def _check(f, backward, x, owners, rule_formula, eps, max_entries, rng, progress, desc):
-    """Shared body: owners is [(prefix, layer)] whose params are checked; f() evaluates y(x)."""
+def _check(f, backward, inputs, rule_formula, eps, max_entries, rng, progress, desc):
+    """Shared body. f() evaluates y from ``inputs`` [(name, array)] and the parameters;
+    backward(g) returns (the input gradients, {name: (parameter array, its gradient)})."""
     y = to_host(f())
     g = rng.standard_normal(y.shape)
-    dx = to_host(backward(g))
-    tensors = [("input", x, dx)]
-    for prefix, layer in owners:
-        for pname, value in layer.params.items():
-            tensors.append((prefix + pname, value, to_host(layer.grads[pname])))
+    dxs, params = backward(g)
+    tensors = [(name, x, to_host(dx)) for (name, x), dx in zip(inputs, dxs)]
+    tensors += [(name, value, to_host(grad)) for name, (value, grad) in params.items()]
     picks = [_pick(value.size, max_entries, rng) for _, value, _ in tensors]
     checks = []
     with bar(total=sum(len(p) for p in picks), desc=desc, progress=progress, unit="entry") as pbar:
-        for (name, value, grad), index in zip(tensors, picks):
-            if name == "input" and rule_formula is not None:
+        for k, ((name, value, grad), index) in enumerate(zip(tensors, picks)):
+            if k < len(inputs) and rule_formula is not None:
                 method, formula = rule_formula
-                reference = formula(x, g).reshape(-1)[index]
+                reference = formula(value, g).reshape(-1)[index]
                 pbar.update(len(index))
             else:
                 method = "central differences"
@@ -250,33 +215,47 @@ def _check(f, backward, x, owners, rule_formula, eps, max_entries, rng, progress
 
 
 def gradcheck_layer(layer, input_shape=None, rule="gradient", eps=1e-6, seed=0, training=False,
-                    max_entries=500, progress=None):
+                    max_entries=500, progress=None, inputs=None):
     """Check one layer's backward (input and parameter gradients) in float64.
 
     layer: a Layer, or a layer type name ('Conv2D', 'relu', ...) for a small default one.
-    input_shape: the input's shape with the batch axis (default: a small one that fits).
-    rule: the backward rule; at a ReLU, 'deconvnet'/'guided' are compared with their formula.
-    training: run the layer in training mode (Dropout: a real mask, held fixed).
+    input_shape: the input's shape with the batch axis, or a list of them for a layer with
+    several inputs (default: small ones that fit, layer.example_shapes()).
+    rule: the backward rule; at a rectifier, 'deconvnet'/'guided' are compared with their formula.
+    training: run the layer in training mode (Dropout: a real mask, held fixed; BatchNorm:
+    batch statistics).
     max_entries: per tensor, check all entries up to this many, else a seeded random sample.
+    inputs: the input arrays themselves (a list, one per input), instead of kink-safe random ones
+    of input_shape (e.g. to reach ReLU6's upper kink); keep them away from kinks.
     Returns a GradcheckResult; ``result.passed(1e-6)``, ``print(result.table(entries=5))``.
     """
     check_rule(rule)
     if isinstance(layer, str):
         layer = default_layer(layer, seed)
-    layer = _float64_copy(layer, training)
-    shape = tuple(input_shape) if input_shape is not None else default_input_shape(layer)
+    layer = _float64_copy(layer)
+    shapes = layer.example_shapes() if input_shape is None else \
+        [tuple(s) for s in input_shape] if isinstance(input_shape[0], (tuple, list)) else [tuple(input_shape)]
     rng = np.random.default_rng(seed)
-    x = kink_safe_input(shape, rng)
-    rewind = _rewinder([layer])
+    xs = [kink_safe_input(shape, rng) for shape in shapes] if inputs is None else \
+        [np.array(to_host(x), dtype=np.float64, order="C", copy=True) for x in inputs]
+    names = ["input"] if len(xs) == 1 else [f"input{k}" for k in range(len(xs))]
 
-    def f():
-        rewind()
-        return layer.forward(x)
+    def run():  # the same dropout mask on every call: a generator seeded alike
+        if training:
+            return layer.forward_train(*xs, rng=np.random.default_rng(seed))
+        return layer.forward(*xs)
 
-    formula = RULE_FORMULAS.get(rule) if isinstance(layer, ReLU) else None
-    tensors = _check(f, lambda g: layer.backward(g, rule=rule, param_grads=True), x,
-                     [("", layer)], formula, eps, max_entries, rng, progress,
-                     f"gradcheck {type(layer).__name__}")
+    def backward(g):
+        _, cache = run()
+        grads = layer.param_grads(g, cache)
+        return layer.backward(g, cache, rule), {k: (layer.params[k], grads[k]) for k in layer.params}
+
+    formula = None
+    if layer.rectifier and rule in RULE_FORMULAS:
+        method, rule_of = RULE_FORMULAS[rule]
+        formula = (method, lambda x, g: rule_of(layer, x, g))
+    tensors = _check(lambda: run()[0], backward, list(zip(names, xs)), formula, eps, max_entries,
+                     rng, progress, f"gradcheck {type(layer).__name__}")
     return GradcheckResult(repr(layer), rule, eps, tensors)
 
 
@@ -289,18 +268,22 @@ def gradcheck_network(net, x=None, eps=1e-6, seed=0, training=False, max_entries
     kinks cannot be steered: a ReLU input within eps of 0 or a max-pool near-tie would show
     as one bad entry; with float64 random data that has probability ~1e-6 per unit.
     """
-    net = _float64_copy(net, training)
+    net = _float64_copy(net)
     rng = np.random.default_rng(seed)
     if x is None:
         x = kink_safe_input((1,) + net.input_shape, rng)
     x = np.array(to_host(x), dtype=np.float64, order="C", copy=True)
-    rewind = _rewinder(net.layers)
 
-    def f():
-        rewind()
+    def f():  # the same dropout masks on every call: the training generator reseeded
+        net.train(training, seed)
         return net.forward(x)
 
-    owners = [(layer.name + ".", layer) for layer in net.layers if layer.params]
-    tensors = _check(f, lambda g: net.backward(g, param_grads=True), x, owners, None, eps,
-                     max_entries, rng, progress, f"gradcheck {net.name}")
+    def backward(g):
+        f()
+        dx = net.backward(g)
+        grads = net.param_gradients(g)
+        return [dx], {f"{name}.{k}": (value, grads[name][k]) for name, k, value in net.parameters()}
+
+    tensors = _check(f, backward, [("input", x)], None, eps, max_entries, rng, progress,
+                     f"gradcheck {net.name}")
     return GradcheckResult(f"network {net.name!r}", "gradient", eps, tensors)

@@ -24,4 +24,4 @@ def small():
 def small_mirror():
     """torch_mirror of small(): the whole model (probabilities) and up to the logits."""
     model = torch_mirror(small()[0])
-    return model, model[:-1]
+    return model, model.head("predictions")

@@ -24,7 +24,8 @@ def test_unknown_backend_is_a_clear_error():
 
 def test_a_network_on_an_unknown_backend_is_a_clear_error():
     # it used to take any name and run on the CPU, reporting net.backend == 'tpu'
-    from cnnvis.layers import Network, ReLU
+    from cnnvis.layers import ReLU
+    from cnnvis.graph import Network
     with pytest.raises(BackendError, match="unknown backend 'tpu'"):
         cnnvis.small_vgg().to("tpu")
     with pytest.raises(BackendError, match="unknown backend 'GPU '"):

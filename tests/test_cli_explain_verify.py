@@ -59,7 +59,8 @@ def test_verify_passes_and_catches_a_broken_layer(model_file, capsys, monkeypatc
         assert name in report
     from cnnvis.layers import Dense
     original = Dense.backward
-    monkeypatch.setattr(Dense, "backward", lambda self, g, **k: 1.01 * original(self, g, **k))
+    monkeypatch.setattr(Dense, "backward", lambda self, g, cache, rule="gradient":
+                        tuple(1.01 * dx for dx in original(self, g, cache, rule)))
     assert main(["verify", "--weights", model_file]) == 1
     assert "FAIL" in capsys.readouterr().out
 

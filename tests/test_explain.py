@@ -6,7 +6,7 @@ import cnnvis
 from cnnvis import methods as M
 from cnnvis.explain import explain
 from cnnvis.images import load_image
-from cnnvis.layers import Network
+from cnnvis.graph import Network
 from cnnvis.methods import Unit
 from cnnvis.render.attribution import method_picture
 
@@ -27,7 +27,7 @@ def test_titles_name_the_target():
 
 def logits_only(net):
     """The same network without its final Softmax: classes can only be scored by logits."""
-    return Network(net.layers[:-1], net.input_shape, net.preprocessing, net.class_names)
+    return Network(net.nodes[:-1], net.input_shape, net.preprocessing, net.class_names)
 
 
 def test_scorecam_takes_the_score_given_and_logits_without_a_softmax():

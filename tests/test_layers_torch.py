@@ -34,11 +34,12 @@ def run_torch(torch, module, x, g, dtype):
     return y.detach().numpy(), xt.grad.numpy(), grads
 
 
-def run_ours(layer, x, g, dtype, param_grads=True):
+def run_ours(layer, x, g, dtype):
+    """(y, dx, {param: grad}) of our layer: y, cache = forward(x); backward and param_grads."""
     layer.astype(dtype)
-    y = layer.forward(x.astype(dtype))
-    dx = layer.backward(g.astype(dtype), param_grads=param_grads)
-    return y, dx, layer.grads
+    y, cache = layer.forward(x.astype(dtype))
+    (dx,) = layer.backward(g.astype(dtype), cache)
+    return y, dx, layer.param_grads(g.astype(dtype), cache)
 
 
 def compare(record_property, what, ours, theirs, tol):
@@ -133,14 +134,14 @@ def test_flatten(torch, dtype):
 def test_dropout(torch, dtype):
     rng = np.random.default_rng(4)
     x, g = rng.standard_normal((4, 200)), rng.standard_normal((4, 200))
-    layer = Dropout(0.25, seed=3)
+    layer = Dropout(0.25)
     y, dx, _ = run_ours(layer, x, g, dtype)  # inference: the identity, as torch's in eval()
     ty, tdx, _ = run_torch(torch, torch_layer(layer).eval(), x, g, dtype)
     np.testing.assert_array_equal(y, ty)
     np.testing.assert_array_equal(dx, tdx)
-    layer.training = True  # training: torch draws its own mask, so compare with x * mask
-    y, dx, _ = run_ours(layer, x, g, dtype)
-    mask = layer.mask
+    # training: torch draws its own mask, so compare with x * mask (the mask is the cache)
+    y, mask = layer.forward_train(x.astype(dtype), rng=np.random.default_rng(3))
+    (dx,) = layer.backward(g.astype(dtype), mask)
     assert set(np.unique(mask).tolist()) == {0.0, np.asarray(1 / 0.75, dtype).item()}
     kept = np.mean(mask > 0)
     assert abs(kept - 0.75) < 0.06  # 800 Bernoulli(0.75) draws: sd 0.015, so 4 sd
@@ -186,22 +187,31 @@ def test_maxpool2d_switches_and_gradient(torch, dtype, k, s, pad, h, w):
     for kind, x in pool_inputs(rng, (2, 3, h, w)).items():
         layer = MaxPool2D(k, s, pad)
         x = x.astype(dtype)
-        y = layer.forward(x)
+        y, cache = layer.forward(x)
         xt = torch.tensor(x, requires_grad=True)
         ty, idx = F.max_pool2d(xt, k, s, pad, return_indices=True)
         np.testing.assert_array_equal(y, ty.detach().numpy(), err_msg=kind)
-        np.testing.assert_array_equal(layer.switches, idx.numpy(), err_msg=kind)
+        np.testing.assert_array_equal(cache[0], idx.numpy(), err_msg=kind)  # the switches
         g = rng.standard_normal(y.shape).astype(dtype)
         ty.backward(torch.tensor(g))
-        dx = layer.backward(g)
+        (dx,) = layer.backward(g, cache)
         # overlapping windows add two g's into one entry: the same two, possibly in another order
         np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=TOL[dtype], atol=0, err_msg=kind)
+
+
+@pytest.mark.parametrize("layer", [MaxPool2D(2, padding=(0, 1, 0, 1)), MaxPool2D(3, 2, padding="same"),
+                                   Conv2D(3, 4, 3, 2, padding="same"), Conv2D(3, 4, 5, 2, padding="same")])
+def test_asymmetric_and_same_padding_mirrored(torch, layer):
+    # torch's pooling and conv pad symmetrically: the mirror pads first (-inf for max-pooling)
+    x = np.random.default_rng(6).standard_normal((2, 3, 9, 8))
+    y, _ = layer.astype(np.float64).forward(x)
+    ty = torch_layer(layer).to(torch.float64)(torch.from_numpy(x)).detach().numpy()
+    assert y.shape == ty.shape
+    np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-12)
 
 
 def test_layers_without_a_mirror_are_input_errors():
     from cnnvis.errors import InputError
     from cnnvis.layers import Layer
-    with pytest.raises(InputError, match="'pool'.*asymmetric padding"):
-        torch_layer(MaxPool2D(2, padding=(0, 1, 0, 1), name="pool"))
-    with pytest.raises(InputError, match="no PyTorch mirror for layer type Layer"):
+    with pytest.raises(InputError, match="no PyTorch counterpart for Layer"):
         torch_layer(Layer(name="custom"))

@@ -7,7 +7,8 @@ import cnnvis
 from cnnvis import methods as M
 from cnnvis.errors import InputError, LayerNotFoundError, TargetError
 from cnnvis.images import load_image
-from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax
+from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+from cnnvis.graph import Network
 from cnnvis.preprocessing import Preprocessing
 
 
@@ -134,7 +135,7 @@ def biased_small_net():
     gradient really changes and completeness needs enough steps."""
     net = cnnvis.small_vgg(widths=(8, 16), input_shape=(3, 32, 32), classes=5, seed=4)
     rng = np.random.default_rng(4)
-    for layer in net.layers:
+    for layer in net.nodes:
         if "bias" in layer.params:
             layer.params["bias"] = (0.1 * rng.standard_normal(layer.params["bias"].shape)).astype(np.float32)
     return net

@@ -25,7 +25,7 @@ LAYER = "block2_conv2_relu"
 def layer_output_and_gradient(model, x, layer, targets, torch):
     """A = layer(x) and dS/dA for S = sum of each image's target logit (pytorch-grad-cam's)."""
     store = {}
-    handle = getattr(model, layer).register_forward_hook(lambda m, i, o: store.update(a=o))
+    handle = model.module(layer).register_forward_hook(lambda m, i, o: store.update(a=o))
     try:
         out = model(torch.from_numpy(x))
         store["a"].retain_grad()
@@ -84,7 +84,7 @@ def scorecam_reference(model, x, layer, targets, torch):
     channel, softmax score of the masked image minus that of the zero image."""
     F = torch.nn.functional
     store = {}
-    handle = getattr(model, layer).register_forward_hook(lambda m, i, o: store.update(a=o))
+    handle = model.module(layer).register_forward_hook(lambda m, i, o: store.update(a=o))
     with torch.no_grad():
         xt = torch.from_numpy(x)
         model(xt)

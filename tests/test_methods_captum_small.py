@@ -67,7 +67,7 @@ def test_deconvnet_unit_one_hot(setup, record_property):
     from captum.attr import NeuronDeconvolution
     net, x, xt, model, logits = setup
     unit = M.Unit(UNIT_LAYER, 3, 1, 2)
-    theirs = NeuronDeconvolution(logits, getattr(logits, UNIT_LAYER)).attribute(xt, (3, 1, 2))
+    theirs = NeuronDeconvolution(logits, logits.module(UNIT_LAYER)).attribute(xt, (3, 1, 2))
     check(M.deconvnet(net, x, unit, seed="one-hot"), theirs, record_property)
 
 
@@ -77,7 +77,7 @@ def test_deconvnet_channel_activation_seed(setup, record_property):
     from captum.attr import NeuronDeconvolution
     net, x, xt, model, logits = setup
     select = lambda out: 0.5 * (out[:, 3] ** 2).sum(dim=(1, 2))  # noqa: E731
-    theirs = NeuronDeconvolution(logits, getattr(logits, UNIT_LAYER)).attribute(xt, select)
+    theirs = NeuronDeconvolution(logits, logits.module(UNIT_LAYER)).attribute(xt, select)
     check(M.deconvnet(net, x, M.Unit(UNIT_LAYER, 3)), theirs, record_property)
 
 
@@ -88,7 +88,7 @@ def test_guided_backprop_class_and_unit(setup, record_property):
           record_property, "class rel")
     a = net.forward(x, until=UNIT_LAYER)
     c, i, j = np.unravel_index(int(a[0].argmax()), a.shape[1:])  # a unit that is on in image 0
-    theirs = NeuronGuidedBackprop(logits, getattr(logits, UNIT_LAYER)).attribute(xt, (c, i, j))
+    theirs = NeuronGuidedBackprop(logits, logits.module(UNIT_LAYER)).attribute(xt, (c, i, j))
     check(M.guided_backprop(net, x, M.Unit(UNIT_LAYER, int(c), int(i), int(j))), theirs,
           record_property, "unit rel")
 
@@ -98,7 +98,7 @@ def test_guided_backprop_class_and_unit(setup, record_property):
 def test_gradcam_is_layergradcam_plus_interpolate(setup, record_property, relu, mode):
     from captum.attr import LayerAttribution, LayerGradCam
     net, x, xt, model, logits = setup
-    raw = LayerGradCam(logits, getattr(logits, CAM_LAYER)).attribute(
+    raw = LayerGradCam(logits, logits.module(CAM_LAYER)).attribute(
         xt, target=TARGETS, relu_attributions=relu)
     theirs = LayerAttribution.interpolate(raw, x.shape[2:], mode)[:, 0]
     ours = M.gradcam(net, x, TARGETS, relu=relu, upsample=mode, normalize=False)
@@ -111,7 +111,7 @@ def test_gradcam_is_layergradcam_plus_interpolate(setup, record_property, relu, 
 def test_guided_gradcam(setup, record_property, mode):
     from captum.attr import GuidedGradCam
     net, x, xt, model, logits = setup
-    theirs = GuidedGradCam(logits, getattr(logits, CAM_LAYER)).attribute(
+    theirs = GuidedGradCam(logits, logits.module(CAM_LAYER)).attribute(
         xt, target=TARGETS, interpolate_mode=mode)
     check(M.guided_gradcam(net, x, TARGETS, upsample=mode), theirs, record_property)
 

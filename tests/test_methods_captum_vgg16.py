@@ -72,7 +72,7 @@ def test_saliency_deconvnet_guided(vgg32, record_property):
 def test_gradcam_and_guided_gradcam(vgg32, record_property):
     from captum.attr import GuidedGradCam, LayerAttribution, LayerGradCam
     net, x, xt, model = vgg32
-    layer = model[net.index(CAM_LAYER)]
+    layer = model[net.index(CAM_LAYER)]  # aligned_model: one module per node, in order
     raw = LayerGradCam(model, layer).attribute(xt, target=TARGET)
     for relu in (False, True):
         theirs = LayerAttribution.interpolate(raw.clamp(min=0) if relu else raw, (224, 224),
@@ -91,7 +91,7 @@ def test_integrated_gradients_float64(vgg64, record_property, torch, method):
     from captum.attr import IntegratedGradients
     net, x, xt, model = vgg64
     base = M.gaussian_blur(x, 5.0)
-    theirs, delta = IntegratedGradients(model[:-1]).attribute(
+    theirs, delta = IntegratedGradients(model.head("predictions")).attribute(
         xt, baselines=torch.from_numpy(base), target=TARGET, n_steps=2, method=method,
         return_convergence_delta=True)
     ours = M.integrated_gradients(net, x, TARGET, baseline="blur", blur_sigma=5.0, steps=2,
@@ -107,7 +107,7 @@ def test_smoothgrad_float64(vgg64, record_property, torch):
     torch.manual_seed(3)
     noise = torch.normal(0, torch.tensor(stdev).repeat((n,) + x.shape[1:]))  # as NoiseTunnel
     torch.manual_seed(3)
-    theirs = NoiseTunnel(Saliency(model[:-1])).attribute(
+    theirs = NoiseTunnel(Saliency(model.head("predictions"))).attribute(
         xt, nt_samples=n, stdevs=stdev, target=TARGET, abs=False)
     ours = M.smoothgrad(net, x, TARGET, n=n, noise=noise.numpy()[None])
     check(ours, theirs, TOL64, record_property)
@@ -122,7 +122,7 @@ def test_fgsm_float64(vgg64, torch, record_property):
     net, x, xt, model = vgg64
     cross_entropy = lambda out, t: torch.nn.functional.cross_entropy(out, t, reduction="none")  # noqa: E731
     lo, hi = (torch.tensor(v).view(1, -1, 1, 1) for v in M.adversarial.input_range(net))
-    theirs = FGSM(model[:-1], loss_func=cross_entropy, lower_bound=lo, upper_bound=hi).perturb(
+    theirs = FGSM(model.head("predictions"), loss_func=cross_entropy, lower_bound=lo, upper_bound=hi).perturb(
         xt, epsilon=2.0, target=torch.tensor([TARGET])).numpy()
     ours = M.fgsm(net, x, TARGET, epsilon=2.0, unit="pixel")  # caffe: 1 grey level = 1
     # Captum leaves an input where it is when |dJ/dx| <= 1e-6 (FGSM.zero_thresh); we move

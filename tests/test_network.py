@@ -1,16 +1,18 @@
-"""The Network contract of DESIGN.md: what every method relies on.
+"""The Network contract of DESIGN.md on a chain of layers: what every method relies on.
 
-forward(x, start, until) runs layers start..until (both included) with x the input of
-start; backward(grad, start, until, rule) takes dL/d(output of start) and returns
-dL/d(output of until), or dL/d(input). Expected values come from running the layers
-one by one by hand, or from hand-computed numbers.
+forward(x, until, feeds) runs the nodes ``until`` needs (feeds resume from given outputs);
+backward(grad, start, until, rule) takes dL/d(output of start) and returns dL/d(output of
+until), or dL/d(input). Expected values come from running the layers one by one by hand
+(y, cache = layer.forward(x); layer.backward(g, cache, rule)), or from hand-computed numbers.
+Graphs (branches, merges) are tested in test_graph.py.
 """
 import numpy as np
 import pytest
 
 import cnnvis
 from cnnvis.errors import InputError, LayerNotFoundError
-from cnnvis.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax
+from cnnvis.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+from cnnvis.graph import Network
 from cnnvis.preprocessing import Preprocessing
 
 NAMES = ["conv1", "relu1", "pool1", "conv2", "relu2", "flatten", "fc", "drop", "out", "softmax"]
@@ -21,9 +23,9 @@ def make_net(seed=0):
     net = Network([Conv2D(3, 4, 3, padding=1, name="conv1", rng=rng), ReLU(name="relu1"),
                    MaxPool2D(2, name="pool1"), Conv2D(4, 5, 3, name="conv2", rng=rng),
                    ReLU(name="relu2"), Flatten(name="flatten"), Dense(5 * 2 * 2, 6, name="fc", rng=rng),
-                   Dropout(0.5, name="drop", seed=1), Dense(6, 3, name="out", rng=rng),
+                   Dropout(0.5, name="drop"), Dense(6, 3, name="out", rng=rng),
                    Softmax(name="softmax")], input_shape=(3, 8, 8), name="tiny")
-    for layer in net.layers:
+    for layer in net.nodes:
         if "bias" in layer.params:
             layer.params["bias"] = rng.uniform(-0.1, 0.3, layer.params["bias"].shape).astype(np.float32)
     return net
@@ -40,25 +42,28 @@ def x(rng):
 
 
 def by_hand_forward(net, x, first, last):
-    for layer in net.layers[net.index(first):net.index(last) + 1]:
-        x = layer.forward(x)
+    """Forward through layers first ... last (both included); each layer's cache in net.caches."""
+    for layer in net.nodes[net.index(first):net.index(last) + 1]:
+        x, net.caches[layer.name] = layer.forward(x)
     return x
 
 
 def by_hand_backward(net, g, first, last, rule="gradient"):
-    """Backward through layers first, first-1, ..., last (both included)."""
-    for layer in reversed(net.layers[net.index(last):net.index(first) + 1]):
-        g = layer.backward(g, rule=rule)
+    """Backward through layers first, first-1, ..., last (both included), from by_hand_forward's caches."""
+    for layer in reversed(net.nodes[net.index(last):net.index(first) + 1]):
+        (g,) = layer.backward(g, net.caches[layer.name], rule)
     return g
 
 
 # ---- lookup ------------------------------------------------------------------------------
 def test_names_and_lookup(net):
-    assert net.layer_names == NAMES and len(net) == 10
-    assert net["pool1"] is net.layers[2] and net[3] is net.layers[3]
+    assert net.names == NAMES and len(net) == 10 and net.output == "softmax"
+    assert net["pool1"] is net.nodes[2] and net.is_chain()
     assert "fc" in net and "fc9" not in net
-    assert net.layers_of_type("Conv2D") == ["conv1", "conv2"]
-    assert net.layers_of_type(ReLU, "Dense") == ["relu1", "relu2", "fc", "out"]
+    assert net.inputs_of("conv1") == ("input",) and net.inputs_of("pool1") == ("relu1",)
+    assert net.consumers("relu1") == ["pool1"] and net.consumers("input") == ["conv1"]
+    assert net.is_ancestor("conv1", "softmax") and net.is_ancestor("input", "conv1")
+    assert not net.is_ancestor("softmax", "conv1") and not net.is_ancestor("conv1", "conv1")
 
 
 def test_unknown_layer_lists_the_names(net, x):
@@ -73,15 +78,19 @@ def test_unknown_layer_lists_the_names(net, x):
 def test_duplicate_and_default_names():
     with pytest.raises(InputError, match="'a'"):
         Network([ReLU(name="a"), ReLU(name="a")], (1, 4, 4))
-    assert Network([ReLU(), ReLU()], (1, 4, 4)).layer_names == ["relu_0", "relu_1"]
+    assert Network([ReLU(), ReLU()], (1, 4, 4)).names == ["relu_0", "relu_1"]
+    with pytest.raises(InputError, match="'input'"):
+        Network([ReLU(name="input")], (1, 4, 4))
 
 
-def test_same_padding_needs_stride_one():
-    assert MaxPool2D(3, stride=1, padding="same").padding == (1, 1, 1, 1)
-    for make in (lambda: Conv2D(3, 4, 3, stride=2, padding="same"),
-                 lambda: MaxPool2D(2, padding="same")):  # a pool's stride defaults to its kernel
-        with pytest.raises(InputError, match="'same' is only defined here for stride 1"):
-            make()
+def test_same_padding_is_tensorflows():
+    # out = ceil(size / stride); total = (out - 1) * stride + kernel - size, the extra at the end
+    assert MaxPool2D(3, stride=1, padding="same").pads(5, 5) == (1, 1, 1, 1)
+    conv = Conv2D(3, 4, 3, stride=2, padding="same")
+    assert conv.pads(224, 224) == (0, 1, 0, 1) and conv.pads(7, 8) == (1, 1, 0, 1)
+    assert Conv2D(3, 4, 5, stride=2, padding="same").pads(56, 56) == (1, 2, 1, 2)
+    assert Conv2D(3, 4, 4, padding="same").pads(6, 6) == (1, 2, 1, 2)  # stride 1: (k - 1) split
+    assert conv.output_shape((3, 224, 223)) == (4, 112, 112)
     with pytest.raises(InputError, match="kernel_size must be a positive integer"):
         MaxPool2D("two")
 
@@ -102,19 +111,23 @@ def test_forward_whole_and_activations(net, x):
     np.testing.assert_allclose(y.sum(axis=1), 1, rtol=1e-6)  # softmax rows: float32 rounding
 
 
-def test_forward_until_and_start(net, x):
+def test_forward_until_and_feeds(net, x):
     h = net.forward(x, until="pool1")
     np.testing.assert_array_equal(h, by_hand_forward(make_net(), x, "conv1", "pool1"))
     assert list(net.activations) == NAMES[:3]
-    # from the middle: x is the input of 'conv2', i.e. pool1's output
-    out = net.forward(h, start="conv2", until="out")
+    # from the middle: pool1's output given, the rest computed
+    out = net.forward(None, until="out", feeds={"pool1": h})
     np.testing.assert_array_equal(out, by_hand_forward(make_net(), h, "conv2", "out"))
     np.testing.assert_array_equal(out, net.forward(x, until="out"))
+    assert list(net.forward(None, until="out", feeds={"pool1": h}) is not None and net.activations) \
+        == NAMES[2:9]  # the fed node's value, then what was computed
     # a single layer
-    np.testing.assert_array_equal(net.forward(h, start="conv2", until="conv2"),
-                                  make_net()["conv2"].forward(h))
-    with pytest.raises(InputError, match="'conv2'.*earlier.*'pool1'"):
-        net.forward(h, start="conv2", until="pool1")
+    np.testing.assert_array_equal(net.forward(None, until="conv2", feeds={"pool1": h}),
+                                  make_net()["conv2"].forward(h)[0])
+    with pytest.raises(InputError, match="needs the network's input"):
+        net.forward(None, until="pool1", feeds={"conv2": h})
+    with pytest.raises(LayerNotFoundError):
+        net.forward(None, feeds={"nope": h})
 
 
 def test_bad_input(net, x):
@@ -157,6 +170,10 @@ def test_backward_span_errors(net, x, rng):
     for until in ["relu2", "fc"]:
         with pytest.raises(InputError, match="not before it"):
             net.backward(g, start="relu2", until=until)
+    net.forward(None, until="relu2", feeds={"pool1": np.ones((2, 4, 4, 4), np.float32)})
+    with pytest.raises(InputError, match="feeds"):  # the pass did not run conv1 ... pool1
+        net.backward(g, start="relu2", until="conv1")
+    assert net.backward(g, start="relu2", until="pool1").shape == (2, 4, 4, 4)
     with pytest.raises(InputError, match="gradient.*deconvnet.*guided"):
         net.backward(g, start="relu2", rule="backprop")
 
@@ -177,36 +194,37 @@ def test_backward_gradient_rule_is_the_gradient(net, x, rng):
 
 
 # ---- parameters, modes, dtype --------------------------------------------------------------
-def test_param_grads_kept_when_training(net, x, rng):
+def test_param_gradients(net, x, rng):
     g = rng.standard_normal((2, 3)).astype(np.float32)
+    net.train(seed=3)
     net.forward(x)
-    net.backward(g)
-    assert all(not layer.grads for layer in net.layers)  # inference: none kept
-    net.backward(g, param_grads=True)
-    assert set(net["conv1"].grads) == {"weight", "bias"}
-    net = make_net().train()
-    assert net.training and all(layer.training for layer in net.layers)
-    net.forward(x)
-    net.backward(g)
+    grads = net.param_gradients(g)
+    assert list(grads) == ["out", "fc", "conv2", "conv1"]  # the reverse walk's order
     for name, pname, value in net.parameters():
-        assert net[name].grads[pname].shape == value.shape, (name, pname)
-    # the stored dW of the last dense layer is g_out^T h by hand
-    ref_g = net["softmax"].backward(g)
-    np.testing.assert_allclose(net["out"].grads["weight"], ref_g.T @ net.activations["drop"],
-                               rtol=1e-6)
+        assert grads[name][pname].shape == value.shape, (name, pname)
+    # dW of the last dense layer is g_out^T h by hand
+    (ref_g,) = net["softmax"].backward(g, net.caches["softmax"])
+    np.testing.assert_allclose(grads["out"]["weight"], ref_g.T @ net.activations["drop"], rtol=1e-6)
+    # only some nodes: the same numbers, and nothing below the lowest one is visited
+    some = net.param_gradients(g, nodes=["fc"])
+    assert list(some) == ["fc"] and np.array_equal(some["fc"]["weight"], grads["fc"]["weight"])
+    net.caches.pop("conv2")  # the walk must not need it: conv2 is below fc
+    net.param_gradients(g, nodes=["fc"])
+    assert net.param_gradients(np.ones((2, 6)), start="fc", nodes=["out"]) == {}  # out is not below fc
     assert net.param_count() == sum(v.size for _, _, v in net.parameters()) == 4 * 3 * 9 + 4 \
         + 5 * 4 * 9 + 5 + 20 * 6 + 6 + 6 * 3 + 3
-    assert not net.eval().training and not net["drop"].training
+    assert not net.eval().training and net.rng is None
 
 
 def test_dropout_train_and_eval(net, x):
     a, b = net.forward(x, until="drop"), net.forward(x, until="drop")
     np.testing.assert_array_equal(a, b)  # inference: identity, deterministic
     np.testing.assert_array_equal(a, net.activations["fc"])
-    net.train()
+    net.train(seed=5)
     c, d = net.forward(x, until="drop"), net.forward(x, until="drop")
     fc = net.activations["fc"]
     assert not np.array_equal(c, d)  # a fresh mask each pass
+    np.testing.assert_array_equal(c, net.train(seed=5).forward(x, until="drop"))  # the seed decides
     for out in (c, d):
         kept = out != 0
         np.testing.assert_allclose(out[kept], 2 * fc[kept], rtol=1e-6)  # scaled by 1 / (1 - p)
@@ -233,7 +251,7 @@ def test_predict_batches(net, x):
 # ---- summary -------------------------------------------------------------------------------
 def test_summary_rows_and_fields(net):
     lines = net.summary().splitlines()
-    assert lines[0].split() == ["layer", "type", "output", "shape", "params", "receptive", "field"]
+    assert lines[0].split() == ["layer", "type", "output", "shape", "params", "receptive", "field"]  # a chain: no inputs column
     rows = {line.split()[0]: line for line in lines[2:-1]}
     assert list(rows) == NAMES
     assert "(4, 8, 8)" in rows["conv1"] and "112" in rows["conv1"] and "3x3 / 1" in rows["conv1"]
@@ -292,7 +310,8 @@ def test_preprocess_deprocess_round_trip(rng, pre):
 def test_preprocess_errors():
     net = make_net()
     with pytest.raises(InputError, match="takes 8x8 images"):
-        net.preprocess(np.zeros((9, 8, 3)))
+        net.preprocess(np.zeros((12, 8, 3)))  # fc needs 20 features: 9x8 would do (2x2 maps)
+    assert net.preprocess(np.zeros((9, 8, 3))).shape == (1, 3, 9, 8)
     with pytest.raises(InputError, match="NaN"):
         net.preprocess(np.full((8, 8, 3), np.nan))
     with pytest.raises(InputError, match="channel_order"):
@@ -319,7 +338,7 @@ def test_backward_needs_a_forward_and_the_right_shape(net, x):
 def test_layer_repr():
     assert repr(ReLU(name="r")) == "ReLU(name='r')"
     assert repr(Dropout(0.25)) == "Dropout(p=0.25, name=None)"
-    assert repr(Dense(3, 2, name="fc")) == "Dense(in_features=3, out_features=2, name='fc')"
+    assert repr(Dense(3, 2, name="fc")) == "Dense(in_features=3, out_features=2, bias=True, name='fc')"
 
 
 def test_class_name_falls_back_to_the_index():

@@ -12,7 +12,8 @@ import pytest
 
 import cnnvis
 from cnnvis.errors import InputError, LayerNotFoundError
-from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU
+from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+from cnnvis.graph import Network
 from cnnvis.receptive import projective_field, receptive_field, receptive_fields, unit_box
 
 # VGG16 by hand: a 3x3 conv adds 2 * jump to the size and moves the start by -1 * jump;
@@ -87,7 +88,7 @@ def gappy_net():
 def dependence(net):
     """{layer: bool (H, W, Ho, Wo)}: does pixel (r, c) change unit (i, j) of the layer?"""
     net.astype(np.float64)
-    for layer in net.layers:
+    for layer in net.nodes:
         if layer.params:
             layer.params["weight"] = np.abs(layer.params["weight"]) + 0.1
             layer.params["bias"] = np.zeros_like(layer.params["bias"])

@@ -49,8 +49,8 @@ def test_options_reach_the_layer(capsys):
 
 
 def scaled(method, factor):
-    def broken(self, g, rule="gradient", param_grads=False):
-        return method(self, g, rule=rule, param_grads=param_grads) * factor
+    def broken(self, g, cache, rule="gradient"):
+        return tuple(dx * factor for dx in method(self, g, cache, rule=rule))
     return broken
 
 
@@ -66,8 +66,8 @@ def test_broken_backward_fails(capsys, monkeypatch, layer, cls):
 
 def test_relu_without_its_mask_fails(capsys, monkeypatch):
     """The classic mistake: letting the gradient through dead units (deconvnet's rule)."""
-    monkeypatch.setattr(ReLU, "backward", lambda self, g, rule="gradient", param_grads=False:
-                        np.where(g > 0, g, 0.0))
+    monkeypatch.setattr(ReLU, "backward", lambda self, g, cache, rule="gradient":
+                        (np.where(g > 0, g, 0.0),))
     code, out = run(capsys, "relu")
     assert code == 1 and "FAILED" in out
     code, out = run(capsys, "relu", "--rule", "deconvnet")

@@ -10,6 +10,7 @@ import pytest
 from cnnvis.cli import main
 from cnnvis.errors import InputError
 from cnnvis.layers import RULES
+from cnnvis.layers.pool import switch_positions
 from cnnvis.teaching import TinySpec, explain, tiny_example, trace_example, trace_report, write
 from cnnvis.teaching.blocks import number, numbers
 
@@ -70,7 +71,7 @@ def test_trace_is_the_engine(traced):
     net.forward(x)
     for name, value in traced.forward.items():
         assert np.array_equal(value, net.activations[name][0]), name
-    assert np.array_equal(traced.switches, net["pool"].switch_positions()[0])
+    assert np.array_equal(traced.switches, switch_positions(net.caches["pool"])[0])
     seed = traced.seed[None]
     for rule in RULES:
         for name, until in [("dense", "flatten"), ("flatten", "pool"), ("pool", "relu"), ("relu", "conv")]:

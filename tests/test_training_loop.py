@@ -94,13 +94,18 @@ def test_a_crash_while_saving_leaves_the_previous_history_intact(tmp_path, monke
 def test_frozen_layers_stay_bit_identical_and_get_no_gradients():
     net = tiny_net(dropout=0)
     frozen = ["fc1"]  # between trainable layers: gradients pass through it, its own are not computed
-    before = {name: {k: v.copy() for k, v in net[name].params.items()} for name in net.layer_names}
+    before = {name: {k: v.copy() for k, v in net[name].params.items()} for name in net.names}
+    computed = []
+    for layer in net.nodes:
+        if layer.params:
+            original = layer.param_grads
+            layer.param_grads = lambda g, c, _o=original, _n=layer.name: (computed.append(_n), _o(g, c))[1]
     train(net, halves(), None, epochs=2, batch_size=16, optimizer=Adam(0.01), frozen=frozen, seed=0,
           progress=False)
     for name in frozen:
         for k, v in net[name].params.items():
             np.testing.assert_array_equal(v, before[name][k])
-        assert net[name].grads == {}  # backward never computed them
+        assert name not in computed  # the walk never computed them
     for name in ("block1_conv1", "predictions"):
         assert not np.array_equal(net[name].params["weight"], before[name]["weight"])
 
@@ -108,13 +113,14 @@ def test_frozen_layers_stay_bit_identical_and_get_no_gradients():
 def test_frozen_base_is_not_visited_by_backward(monkeypatch):
     net = tiny_net(dropout=0)
     visited = []
-    for layer in net.layers:
+    for layer in net.nodes:
         original = layer.backward
-        monkeypatch.setattr(layer, "backward", lambda g, _o=original, _n=layer.name, **kw:
-                            (visited.append(_n), _o(g, **kw))[1])
+        monkeypatch.setattr(layer, "backward", lambda g, c, rule="gradient", _o=original, _n=layer.name:
+                            (visited.append(_n), _o(g, c, rule))[1])
     train(net, halves(16), None, epochs=1, batch_size=16, frozen=["block1_conv1"], seed=0,
           progress=False)
-    assert visited == ["predictions", "fc1_relu", "fc1"]  # stops at the lowest trainable layer
+    # stops at the lowest trainable layer, fc1: its parameter gradients, but no input gradient
+    assert visited == ["predictions", "fc1_relu"]
 
 
 def test_training_errors_say_what_to_fix():

@@ -4,7 +4,8 @@ import pytest
 
 from cnnvis.datasets import Dataset
 from cnnvis.errors import InputError
-from cnnvis.layers import Dense, Flatten, Network
+from cnnvis.layers import Dense, Flatten
+from cnnvis.graph import Network
 from cnnvis.training.transfer import compare_transfer, conv_base, new_head_network
 from test_training_loop import halves, tiny_net
 

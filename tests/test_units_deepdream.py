@@ -20,11 +20,7 @@ def torch_step(torch, net, x, layer, channel, kind, lr):
     mean(A^2) / 2 ('squared') or mean(A) ('mean') over the layer or one channel."""
     model = torch_mirror(net)
     xt = torch.tensor(x, requires_grad=True)
-    out = xt
-    for name, module in model.named_children():
-        out = module(out)
-        if name == layer:
-            break
+    out = model(xt, layer)
     a = out if channel is None else out[:, channel]
     per_image = a.reshape(len(x), -1)
     o = (per_image ** 2).mean(dim=1) / 2 if kind == "squared" else per_image.mean(dim=1)

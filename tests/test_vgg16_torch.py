@@ -28,6 +28,7 @@ import pytest
 from conftest import rel_err
 import cnnvis
 from cnnvis.images import load_image
+from cnnvis.layers import MaxPool2D, ReLU
 from cnnvis.verify.torch_mirror import torch_mirror
 
 RULES = ["gradient", "deconvnet", "guided"]
@@ -72,9 +73,10 @@ def natural_forward(mirror, x, torch):
     F = torch.nn.functional
     h, acts, indices = torch.tensor(x), {}, {}
     with torch.no_grad():
-        for name, mod in mirror.named_children():
+        for name, _ in mirror.order:
             if name == "softmax":
                 break
+            mod = mirror.module(name)
             if isinstance(mod, torch.nn.MaxPool2d):
                 h, indices[name] = F.max_pool2d(h, mod.kernel_size, mod.stride, mod.padding,
                                                 return_indices=True)
@@ -105,14 +107,14 @@ def aligned_model(net, mirror, torch):
             return x.flatten(2).gather(2, self.switches.flatten(2)).view(self.switches.shape)
 
     parts = []
-    for name, mod in mirror.named_children():
-        if name == "softmax":
+    for node in net.nodes:
+        if node.name == "softmax":
             break
-        kind = type(net[name]).__name__
-        if kind == "ReLU":
-            mod = FixedMaskReLU((net.activations[name] > 0).astype(np.float32))
-        elif kind == "MaxPool2D":
-            mod = FixedSwitchMaxPool(net[name].switches)
+        mod = mirror.module(node.name)
+        if isinstance(node, ReLU):
+            mod = FixedMaskReLU((net.activations[node.name] > 0).astype(np.float32))
+        elif isinstance(node, MaxPool2D):
+            mod = FixedSwitchMaxPool(net.caches[node.name][0])
         parts.append(mod)
     return nn.Sequential(*parts)
 
@@ -130,7 +132,7 @@ def vgg16_run(torch):
     torch_logits, torch_acts, torch_indices = natural_forward(mirror, x, torch)
     aligned = aligned_model(net, mirror, torch)
     theirs = {rule: torch_input_grad(aligned, x, g, rule, torch)[1] for rule in RULES}
-    natural = torch_input_grad(mirror[:-1], x, g, "gradient", torch)[1]
+    natural = torch_input_grad(mirror.head("predictions"), x, g, "gradient", torch)[1]
     return dict(net=net, x=x, logits=logits, ours=ours, torch_logits=torch_logits,
                 torch_acts=torch_acts, torch_indices=torch_indices, theirs=theirs,
                 natural=natural)
@@ -147,18 +149,18 @@ def test_vgg16_logits_float32(vgg16_run, record_property):
 def test_vgg16_decisions_differ_only_at_kinks(vgg16_run, record_property):
     net, acts, indices = vgg16_run["net"], vgg16_run["torch_acts"], vgg16_run["torch_indices"]
     flips = decisions = zero_windows = 0
-    for k, layer in enumerate(net.layers):
+    for layer in net.nodes:
         kind = type(layer).__name__
         if kind not in ("ReLU", "MaxPool2D"):
             continue
-        before = net.activations[net.layers[k - 1].name]  # this layer's input, ours
+        before = net.activations[net.inputs_of(layer.name)[0]]  # this layer's input, ours
         scale = np.abs(before).max()
         if kind == "ReLU":
             ours, theirs = net.activations[layer.name] > 0, acts[layer.name] > 0
             differ = ours != theirs
             assert np.all(np.abs(before[differ]) <= KINK * scale), layer.name
         else:
-            ours, theirs = layer.switches, indices[layer.name].numpy()
+            ours, theirs = net.caches[layer.name][0], indices[layer.name].numpy()  # the switches
             differ = ours != theirs
             plane = before.reshape(before.shape[0], before.shape[1], -1)
             n, c, _, _ = np.nonzero(differ)
@@ -206,7 +208,7 @@ def small_net_with_ties():
     """A small VGG whose negative biases zero many ReLU outputs: all-zero pool windows."""
     net = cnnvis.small_vgg(widths=(6, 8), input_shape=(3, 20, 20), hidden=(16,), classes=5, seed=3)
     rng = np.random.default_rng(3)
-    for layer in net.layers:
+    for layer in net.nodes:
         if "bias" in layer.params:
             layer.params["bias"] = rng.uniform(-0.6, 0.1, layer.params["bias"].shape).astype(np.float32)
     return net
@@ -226,7 +228,7 @@ def test_small_vgg_rules(torch, record_property, dtype, rule):
     windows = net.activations["block1_conv2_relu"].reshape(2, 6, 10, 2, 10, 2).max(axis=(3, 5))
     assert np.sum(windows == 0) > 10  # ties are really there
     mirror = torch_mirror(net)
-    logits, theirs = torch_input_grad(mirror[:-1], x, g, rule, torch)
+    logits, theirs = torch_input_grad(mirror.head("predictions"), x, g, rule, torch)
     err = rel_err(ours, theirs)
     record_property("input grad rel", err)
     record_property("input grad abs", float(np.abs(ours - theirs).max()))

@@ -91,7 +91,7 @@ def test_top_file_logits_match_pytorch(torch, keras_top, loaded_top, torch_top, 
                                        record_property):
     net, (features, head) = loaded_top, torch_top
     assert detect_format(str(keras_top[0])) == "keras"
-    assert net.layer_names[-2:] == ["predictions", "softmax"] and net.input_shape == (3, 224, 224)
+    assert net.names[-2:] == ["predictions", "softmax"] and net.input_shape == (3, 224, 224)
     with torch.no_grad():
         pool5 = features(torch.from_numpy(caffe_input()))
         ref = head(pool5).numpy()
@@ -130,7 +130,7 @@ def test_notop_file_matches_pytorch(tmp_path, torch, keras_top, torch_top, recor
     path = tmp_path / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
     write_keras2(path, notop, names[:names.index("block5_pool") + 1])
     net = load(path)
-    assert "fc1" not in net and net.layer_names[-1] == "block5_pool" and net.class_names is None
+    assert "fc1" not in net and net.names[-1] == "block5_pool" and net.class_names is None
     x = caffe_input(("cat",))[:, :, 64:160, 64:160]  # the conv stack takes any size: 96x96 is faster
     ours = net.forward(x)
     with torch.no_grad():

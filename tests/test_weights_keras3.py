@@ -52,7 +52,7 @@ def torch_hed_stack(torch, path):
 def test_hed_file_matches_pytorch_on_the_cat(torch, hed_path, record_property):
     assert detect_format(hed_path) == "keras3"
     net = load(hed_path)
-    assert "fc1" not in net and net.layer_names[-1] == "block5_pool"
+    assert "fc1" not in net and net.names[-1] == "block5_pool"
     image = load_image("cat")
     x_ref = (image[None, ..., ::-1].astype(np.float64) - [103.939, 116.779, 123.68])
     x_ref = x_ref.transpose(0, 3, 1, 2).astype(np.float32)

@@ -16,7 +16,7 @@ NAMES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "
 
 def randomized(net, rng):
     """Every parameter (biases too) set to random values, so nothing round-trips by accident."""
-    for layer in net.layers:
+    for layer in net.nodes:
         for key, value in layer.params.items():
             layer.params[key] = rng.standard_normal(value.shape).astype(value.dtype)
     return net
@@ -24,8 +24,8 @@ def randomized(net, rng):
 
 def assert_same_network(a, b):
     assert b.name == a.name and b.input_shape == a.input_shape
-    assert [(type(x).__name__, x.name, x.config()) for x in b.layers] == \
-        [(type(x).__name__, x.name, x.config()) for x in a.layers]
+    assert [(type(x).__name__, x.name, x.config()) for x in b.nodes] == \
+        [(type(x).__name__, x.name, x.config()) for x in a.nodes]
     assert b.preprocessing.to_dict() == a.preprocessing.to_dict()
     assert b.class_names == a.class_names
     for (la, ka, va), (lb, kb, vb) in zip(a.parameters(), b.parameters(), strict=True):

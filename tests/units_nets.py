@@ -2,7 +2,8 @@
 import numpy as np
 
 import cnnvis
-from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax
+from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+from cnnvis.graph import Network
 from cnnvis.preprocessing import Preprocessing
 
 # pixels 0..255 -> inputs -1..1, so that a template with negative weights is reachable

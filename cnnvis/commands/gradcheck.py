@@ -24,7 +24,7 @@ def build(args):
     elif kind == "Softmax":
         return Softmax(name=args.layer), (args.batch, args.features), False
     elif kind == "Dropout":
-        layer = Dropout(args.p, name=args.layer, seed=args.seed)
+        layer = Dropout(args.p, name=args.layer)
     else:
         layer = (ReLU if kind == "ReLU" else Flatten)(name=args.layer)
     layer.output_shape(image[1:])  # an InputError now if the sizes do not fit

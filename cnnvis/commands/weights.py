@@ -51,7 +51,7 @@ def run_info(args):
     print(f"class names: {f'{len(names)} ({names[0]}, {names[1]}, ...)' if names else 'none'}")
     rows = [(layer.name, type(layer).__name__, "  ".join(f"{k} {tuple(v.shape)}" for k, v in
                                                          layer.params.items()))
-            for layer in net.layers if layer.params]
+            for layer in net.nodes if layer.params]
     width = [max(len(r[k]) for r in rows) for k in range(2)]
     print("weights (cnnvis layout: conv OIHW, dense (out, in)):")
     for name, kind, shapes in rows:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import cpu_kernels as K
 from . import winograd
-from .backend import is_gpu_array
+from .backend import array_module, is_gpu_array
 from .parallel import split, workspace
 from ..errors import InputError
 
@@ -48,11 +48,14 @@ def _row_chunks(n_img, ho, k, wo, itemsize):
     return [(n, r0, min(ho, r0 + rows)) for n in range(n_img) for r0 in range(0, ho, rows)]
 
 
-def conv2d_forward(x, w, b, stride, pad):
+def conv2d_forward(x, w, b, stride, pad, dilation=(1, 1), groups=1):
     """y[n, o] = sum_{c,i,j} w[o, c, i, j] * xpad[n, c, sh*p + i, sw*q + j] + b[o].
 
-    x (N, C, H, W), w (O, C, KH, KW), b (O,) -> y (N, O, Ho, Wo).
+    x (N, C, H, W), w (O, C, KH, KW), b (O,) or None -> y (N, O, Ho, Wo).
     """
+    _plain(dilation, groups)
+    if b is None:
+        b = array_module(x).zeros(w.shape[0], x.dtype)
     if is_gpu_array(x):
         return _gpu().conv2d_forward(x, w, b, stride, pad)
     n_img, c, h, wd = x.shape
@@ -78,6 +81,24 @@ def conv2d_forward(x, w, b, stride, pad):
 
     split(len(chunks), work)
     return y
+
+
+def conv2d_input_grad(g, x_shape, w, stride, pad, dilation=(1, 1), groups=1):
+    """dx = col2im(w^T g), the transposed convolution (see conv2d_backward)."""
+    _plain(dilation, groups)
+    return conv2d_backward(g, np.empty(x_shape, g.dtype), w, stride, pad, True, False)[0]
+
+
+def conv2d_param_grads(g, x, w_shape, stride, pad, dilation=(1, 1), groups=1, bias=True):
+    """(dw, db or None): dw = g im2col(x)^T, db = sum_{n,p,q} g."""
+    _plain(dilation, groups)
+    _, dw, db = conv2d_backward(g, x, np.empty(w_shape, g.dtype), stride, pad, False, True)
+    return dw, db if bias else None
+
+
+def _plain(dilation, groups):  # replaced by the grouped, dilated kernels (branch convops)
+    if tuple(dilation) != (1, 1) or groups != 1:
+        raise InputError("grouped and dilated convolutions are not implemented yet")
 
 
 def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):

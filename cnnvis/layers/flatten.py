@@ -10,12 +10,16 @@ class Flatten(Layer):
     Keras flattens NHWC instead, (h*W + w)*C + c; weights/ permutes such dense rows at load.
     """
 
+    extent = "global"
+
     def output_shape(self, input_shape):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x):
-        self.input_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], -1), x.shape
 
-    def backward(self, g, rule="gradient", param_grads=False):
-        return g.reshape(self.input_shape)
+    def backward(self, g, input_shape, rule="gradient"):
+        return (g.reshape(input_shape),)
+
+    def torch_module(self, torch):
+        return torch.nn.Flatten()

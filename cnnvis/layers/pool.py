@@ -3,7 +3,8 @@ import numpy as np
 
 from ..engine import ops, to_host
 from ..errors import InputError
-from .base import SlidingWindow, pair, padding4
+from .base import SlidingWindow, pair, padding_spec
+from .torch_counterparts import same_pad
 
 
 class MaxPool2D(SlidingWindow):
@@ -16,39 +17,58 @@ class MaxPool2D(SlidingWindow):
     Zeiler & Fergus's deconvnet "unpools" exactly this way.
 
     Shapes: x (N, C, H, W) -> y, switches (N, C, Ho, Wo), Ho = floor((H + pt + pb - KH)/sh) + 1.
-    Padding counts as -inf (never a maximum); it may be at most half the kernel, as in PyTorch.
+    Padding counts as -inf (never a maximum); it may be at most half the kernel, as in PyTorch
+    ('same' padding, TensorFlow's, too).
     """
 
-    def __init__(self, kernel_size=2, stride=None, padding=0, name=None):
-        super().__init__(name)
+    pad_value = -np.inf
+
+    def __init__(self, kernel_size=2, stride=None, padding=0, name=None, inputs=None):
+        super().__init__(name, inputs)
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride if stride is not None else kernel_size, "stride")
-        self.padding = padding4(padding, self.kernel_size, self.stride)
+        self.padding = padding_spec(padding)
         kh, kw = self.kernel_size
-        pt, pb, pl, pr = self.padding
-        if max(pt, pb) > kh // 2 or max(pl, pr) > kw // 2:
-            raise InputError(f"max-pool padding {self.padding} is more than half the kernel "
-                             f"{self.kernel_size}; a window could hold only padding")
+        if self.padding != "same":
+            pt, pb, pl, pr = self.padding
+            if max(pt, pb) > kh // 2 or max(pl, pr) > kw // 2:
+                raise InputError(f"max-pool padding {self.padding} is more than half the kernel "
+                                 f"{self.kernel_size}; a window could hold only padding")
 
     def output_shape(self, input_shape):
         c, h, w = input_shape
         return (c, *self.spatial_output(h, w))
 
     def forward(self, x):
-        self.check_input(x)
-        self.input_shape = x.shape
-        y, self.switches = ops.maxpool2d_forward(x, self.kernel_size, self.stride, self.padding)
-        return y
+        pads = self.check_input(x)
+        y, switches = ops.maxpool2d_forward(x, self.kernel_size, self.stride, pads)
+        return y, (switches, x.shape)
 
-    def backward(self, g, rule="gradient", param_grads=False):
-        return ops.maxpool2d_backward(g, self.switches, self.input_shape)
+    def forward_padded(self, x):
+        return ops.maxpool2d_forward(x, self.kernel_size, self.stride, (0, 0, 0, 0))[0]
 
-    def switch_positions(self):
-        """The switches as (row, col) in the input plane: int array (N, C, Ho, Wo, 2), on the host."""
-        s = to_host(self.switches)
-        width = self.input_shape[3]
-        return np.stack([s // width, s % width], axis=-1)
+    def backward(self, g, cache, rule="gradient"):
+        switches, input_shape = cache
+        return (ops.maxpool2d_backward(g, switches, input_shape),)
+
+    def torch_module(self, torch):
+        pads = self.padding
+        if pads != "same" and (pads[0], pads[2]) == (pads[1], pads[3]):
+            return torch.nn.MaxPool2d(self.kernel_size, self.stride, padding=(pads[0], pads[2]))
+        return torch.nn.Sequential(same_pad(torch, self), torch.nn.MaxPool2d(self.kernel_size, self.stride))
+
+    @classmethod
+    def example(cls, rng):
+        return cls(2)
 
     def config(self):
-        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "padding": list(self.padding)}
+        return self.window_config()
+
+
+def switch_positions(cache):
+    """A max-pool pass's switches as (row, col) in the input plane: int array (N, C, Ho, Wo, 2),
+    on the host. cache: the pool's cache from a forward (net.cache(name))."""
+    switches, input_shape = cache
+    s = to_host(switches)
+    width = input_shape[3]
+    return np.stack([s // width, s % width], axis=-1)

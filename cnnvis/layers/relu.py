@@ -16,9 +16,19 @@ class ReLU(Layer):
     Shapes: any; y and dx have the shape of x.
     """
 
-    def forward(self, x):
-        self.output = ops.relu_forward(x)
-        return self.output
+    rectifier = True
 
-    def backward(self, g, rule="gradient", param_grads=False):
-        return ops.relu_backward(g, self.output, check_rule(rule))
+    @staticmethod
+    def active(x):
+        """Where the forward pass let the input through: x > 0 (the gradient rule's mask)."""
+        return x > 0
+
+    def forward(self, x):
+        y = ops.relu_forward(x)
+        return y, y
+
+    def backward(self, g, y, rule="gradient"):
+        return (ops.relu_backward(g, y, check_rule(rule)),)
+
+    def torch_module(self, torch):
+        return torch.nn.ReLU()

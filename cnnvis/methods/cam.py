@@ -6,27 +6,30 @@ look at, and the last steps that turn channel weights into a map.
 """
 from ..engine import array_module, to_host
 from ..errors import InputError
+from ..layers import MaxPool2D
 from .upsample import MODES, upsample
 
 
 def cam_layer(net, layer=None):
-    """The layer a CAM looks at: ``layer`` if it has a 4-D output, by default the last layer
-    before the network's last max-pool (in VGG, the last conv's ReLU: the rectified maps
-    Selvaraju et al. used), or the last 4-D layer when there is no pool."""
+    """The layer a CAM looks at: ``layer`` if it has (C, H, W) maps; by default the last node
+    with such maps that the output depends on before the first global node (Flatten, global
+    pooling), and when that is a max-pool, the node it pools (in VGG, the last conv's ReLU:
+    the rectified maps Selvaraju et al. used; in a ResNet the last block's output)."""
     shapes = net.output_shapes()
+    spatial = [n for n in net.names if len(shapes[n]) == 3]
     if layer is not None:
         if len(shapes[net[layer].name]) != 3:
-            spatial = [n for n in net.layer_names if len(shapes[n]) == 3]
             raise InputError(f"layer {layer!r} has output shape {shapes[layer]}; a CAM needs a "
                              f"layer with (C, H, W) maps, one of: {', '.join(spatial)}")
         return layer
-    spatial = [n for n in net.layer_names if len(shapes[n]) == 3]
-    if not spatial:
+    first_global = next((node.name for node in net.nodes if node.extent == "global"), net.output)
+    before = [n for n in spatial if n == first_global or net.is_ancestor(n, first_global)]
+    if not before:
         raise InputError(f"{net.name} has no layer with (C, H, W) maps for a CAM")
-    pools = net.layers_of_type("MaxPool2D")
-    if pools and net.index(pools[-1]) > 0:
-        return net.layers[net.index(pools[-1]) - 1].name
-    return spatial[-1]
+    last = before[-1]
+    if isinstance(net[last], MaxPool2D) and net.inputs_of(last)[0] in shapes:
+        return net.inputs_of(last)[0]
+    return last
 
 
 def finish(weights, activations, size, relu=True, upsample_mode="bilinear", normalize=True):

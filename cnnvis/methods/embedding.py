@@ -15,6 +15,8 @@ import numpy as np
 from ..engine import to_host
 from ..errors import BackendError, InputError
 from ..progress import bar
+from ..graph import INPUT
+from ..layers import Dense
 from .targets import logits_layer
 
 METHODS = ("pca", "tsne")
@@ -42,19 +44,19 @@ class Embedding(NamedTuple):
 def classifier(net):
     """The logits layer's name, or None when the network ends without a Dense classifier."""
     logits = logits_layer(net)
-    return logits if type(net[logits]).__name__ == "Dense" else None
+    return logits if isinstance(net[logits], Dense) else None
 
 
 def penultimate_layer(net):
-    """The layer whose output feeds the logits layer (e.g. fc1_dropout, equal to fc1_relu at
-    inference); for a network without a classifier, its last layer."""
+    """The node whose output feeds the classifier (e.g. fc1_dropout, equal to fc1_relu at
+    inference; in a ResNet the global pooling); for a network without a classifier, its output."""
     logits = classifier(net)
     if logits is None:
-        return net.layers[-1].name
-    i = net.index(logits)
-    if i == 0:
+        return net.output
+    (source,) = net.inputs_of(logits)
+    if source == INPUT:
         raise InputError(f"{net.name} has no layer before its logits layer {logits!r}")
-    return net.layers[i - 1].name
+    return source
 
 
 def features(net, inputs, layer=None, batch_size=64, progress=None):
@@ -63,13 +65,14 @@ def features(net, inputs, layer=None, batch_size=64, progress=None):
     batch_size images at a time."""
     layer = layer or penultimate_layer(net)
     logits = classifier(net)
-    stop = net.index(layer) if logits is None else max(net.index(layer), net.index(logits))
     feats, preds = [], []
     for k in bar(range(0, len(inputs), batch_size), desc="features", progress=progress):
-        out = net.forward(inputs[k:k + batch_size], until=net.layers[stop].name)
-        feats.append(to_host(net.activations[layer]).reshape(len(out), -1))
+        batch = inputs[k:k + batch_size]
         if logits is not None:
-            preds.append(to_host(net.activations[logits]).argmax(axis=1))
+            preds.append(to_host(net.forward(batch, until=logits)).argmax(axis=1))
+        if layer not in net.activations:
+            net.forward(batch, until=layer)
+        feats.append(to_host(net.activations[layer]).reshape(len(batch), -1))
     return np.concatenate(feats).astype(np.float64), np.concatenate(preds) if preds else None
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..engine import to_host
 from ..errors import InputError
+from ..layers import Conv2D
 
 MODES = ("auto", "rgb", "gray", "norm", "strongest", "channels")
 SCALINGS = ("minmax", "symmetric")
@@ -35,7 +36,7 @@ class FilterImages(NamedTuple):
 
 def conv_layer(net, layer=None):
     """Name of ``layer`` (checked to be a Conv2D) or of the network's first Conv2D."""
-    convs = net.layers_of_type("Conv2D")
+    convs = [node.name for node in net.nodes if isinstance(node, Conv2D)]
     if layer is None:
         if not convs:
             raise InputError(f"{net.name} has no Conv2D layer whose filters could be shown")

@@ -143,6 +143,11 @@ class Sweep:
                      grid_size(w, self.patch[1], self.stride[1], cover_edges))
         self.plan = make_plan(net, (h, w), self.patch, self.stride, self.layer, tau, cover_edges) \
             if method == "incremental" else None
+        note = None
+        if self.plan is not None and not self.plan.windowed():  # e.g. a Flatten first
+            note = ("nothing to reuse: no node before the score is a window or pointwise layer, "
+                    "so each position runs the whole network (as method='naive')")
+            self.plan, method = None, "naive"
         if memory_mb is not None:
             if batch_size is not None or not memory_mb > 0:
                 raise InputError(f"give either batch_size or a positive memory_mb, got {batch_size} "
@@ -161,13 +166,16 @@ class Sweep:
                      "batch_size": batch_size}
         if self.plan is not None:
             self.info["flop_ratio_exact"] = self.plan.flop_ratio((1, 1))
+        if note:
+            self.info["note"] = note
 
     def _bytes_per_position(self, input_shape):
         """About the memory one position of a batch takes: the activations its forward keeps
         (whole maps; for the incremental plan, windows until they cover the maps)."""
-        shapes = list(self.net.output_shapes(input_shape).values())[:self.net.index(self.layer) + 1]
-        start = self.plan.n_windowed if self.plan is not None else 0
-        floats = sum(int(np.prod(s)) for s in shapes[start:]) + int(np.prod(input_shape))
+        shapes = self.net.output_shapes(input_shape, self.layer)
+        windowed = set(self.plan.windowed()) if self.plan is not None else set()
+        floats = sum(int(np.prod(s)) for name, s in shapes.items() if name not in windowed)
+        floats += int(np.prod(input_shape))
         if self.plan is not None:
             floats += self.plan.window_floats()
         return floats * self.net.dtype.itemsize
@@ -208,11 +216,7 @@ def _forward_batch(net, xk, context, rows, cols, values, patch, stride, score_la
                 region = imgs[ii * len(cols) + jj, :, r:r + patch[0], c:c + patch[1]]
                 region[...] = values[ii * len(cols) + jj, :, :region.shape[1], :region.shape[2]]
         return net.forward(imgs, until=score_layer)
-    maps = run_batch(context, rows, cols, values)
-    last = context.plan.names[-1]
-    if last == score_layer:
-        return maps
-    return net.forward(maps, start=net.layers[net.index(last) + 1].name, until=score_layer)
+    return run_batch(context, rows, cols, values)
 
 
 def spread_per_pixel(heat, image_hw, patch, stride):

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import array_module, to_host
 from ..errors import InputError, TargetError
+from ..layers import Softmax
 
 SCORES = ("logit", "prob")
 REDUCTIONS = ("mean", "sum", "max")
@@ -41,21 +42,21 @@ class Unit:
 
 
 def ends_in_softmax(net):
-    """Whether the network's last layer is a Softmax (so its classes have probabilities)."""
-    return type(net.layers[-1]).__name__ == "Softmax"
+    """Whether the network's output node is a Softmax (so its classes have probabilities)."""
+    return isinstance(net[net.output], Softmax)
 
 
 def logits_layer(net):
-    """Name of the layer whose output is the logits (the one before a final Softmax)."""
-    return net.layers[-2 if ends_in_softmax(net) else -1].name
+    """Name of the node whose output is the logits (the input of a final Softmax)."""
+    return net.inputs_of(net.output)[0] if ends_in_softmax(net) else net.output
 
 
 def probs_layer(net):
     """Name of the final Softmax layer; a TargetError if the network has none."""
     if not ends_in_softmax(net):
-        raise TargetError(f"{net.name} ends with {type(net.layers[-1]).__name__}, not Softmax: "
+        raise TargetError(f"{net.name} ends with {type(net[net.output]).__name__}, not Softmax: "
                           "score='prob' needs one; use score='logit'")
-    return net.layers[-1].name
+    return net.output
 
 
 def class_index(net, name):

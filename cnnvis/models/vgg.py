@@ -1,24 +1,29 @@
 """VGG architectures with Keras's layer names.
 
-Naming: block{b}_conv{k} (Conv2D), block{b}_conv{k}_relu, block{b}_pool, flatten,
-fc{m}, fc{m}_relu, fc{m}_dropout, predictions (the logits), softmax (probabilities).
+Naming: block{b}_conv{k} (Conv2D), block{b}_conv{k}_bn (BatchNorm2d, in vgg16_bn),
+block{b}_conv{k}_relu, block{b}_pool, flatten, fc{m}, fc{m}_relu, fc{m}_dropout, predictions
+(the logits), softmax (probabilities).
 """
 import numpy as np
 
 from ..errors import InputError
-from ..layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax
+from ..layers import BatchNorm2d, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+from ..graph import Network
 from ..preprocessing import Preprocessing
 
 VGG16_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
 
 
-def conv_blocks(blocks, in_channels, rng, init="he"):
-    """3x3 'same' convs + ReLU per block, each block closed by a 2x2 max-pool."""
+def conv_blocks(blocks, in_channels, rng, init="he", batch_norm=False):
+    """3x3 'same' convs (+ batch norm) + ReLU per block, each block closed by a 2x2 max-pool."""
     layers, c = [], in_channels
     for b, widths in enumerate(blocks, start=1):
         for k, width in enumerate(widths, start=1):
             name = f"block{b}_conv{k}"
-            layers += [Conv2D(c, width, 3, padding=1, name=name, rng=rng, init=init), ReLU(name=name + "_relu")]
+            layers.append(Conv2D(c, width, 3, padding=1, name=name, rng=rng, init=init))
+            if batch_norm:
+                layers.append(BatchNorm2d(width, name=name + "_bn"))
+            layers.append(ReLU(name=name + "_relu"))
             c = width
         layers.append(MaxPool2D(2, name=f"block{b}_pool"))
     return layers, c
@@ -30,20 +35,20 @@ def dense_head(features, hidden, classes, dropout, rng, init="he"):
     for m, width in enumerate(hidden, start=1):
         layers += [Dense(d, width, name=f"fc{m}", rng=rng, init=init), ReLU(name=f"fc{m}_relu")]
         if dropout:
-            layers.append(Dropout(dropout, name=f"fc{m}_dropout", seed=int(rng.integers(2**31))))
+            layers.append(Dropout(dropout, name=f"fc{m}_dropout"))
         d = width
     layers += [Dense(d, classes, name="predictions", rng=rng, init=init), Softmax(name="softmax")]
     return layers
 
 
 def vgg(blocks, input_shape, hidden, classes, include_top=True, dropout=0.5, seed=0,
-        preprocessing=None, class_names=None, name="vgg", init="he"):
+        preprocessing=None, class_names=None, name="vgg", init="he", batch_norm=False):
     """A VGG network: conv blocks, then (if include_top) the dense head.
 
     init 'he' draws seeded random weights; 'zeros' only allocates (for loading weights)."""
     c, h, w = input_shape
     rng = np.random.default_rng(seed)
-    layers, width = conv_blocks(blocks, c, rng, init)
+    layers, width = conv_blocks(blocks, c, rng, init, batch_norm)
     if include_top:
         shrink = 2 ** len(blocks)
         if h // shrink < 1 or w // shrink < 1:
@@ -63,6 +68,14 @@ def vgg16(include_top=True, input_shape=(3, 224, 224), classes=1000, dropout=0.5
     """
     return vgg(VGG16_BLOCKS, input_shape, (4096, 4096), classes, include_top, dropout, seed,
                Preprocessing.caffe(), class_names, "vgg16", init)
+
+
+def vgg16_bn(include_top=True, input_shape=(3, 224, 224), classes=1000, dropout=0.5, seed=0,
+             class_names=None, init="he"):
+    """VGG16 with a batch norm after every conv (torchvision's vgg16_bn, Ioffe & Szegedy 2015),
+    torchvision's preprocessing; otherwise as vgg16()."""
+    return vgg(VGG16_BLOCKS, input_shape, (4096, 4096), classes, include_top, dropout, seed,
+               Preprocessing.torchvision(), class_names, "vgg16_bn", init, batch_norm=True)
 
 
 def small_vgg(widths=(16, 32), convs_per_block=2, input_shape=(1, 28, 28), classes=10,

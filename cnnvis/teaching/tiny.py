@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..layers import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax
+from ..layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+from ..graph import Network
 
 PIXELS = (0, 3)            # input values: integers 0 .. 3
 CONV_WEIGHTS = (-2, 2)     # conv and dense weights: integers -2 .. 2

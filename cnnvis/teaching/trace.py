@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..layers import RULES
+from ..layers.pool import switch_positions
 from .tiny import TinySpec, tiny_example
 
 FORWARD = ("conv", "relu", "pool", "flatten", "dense", "softmax")
@@ -53,7 +54,7 @@ class Trace:
 def below(net, name):
     """The layer under ``name``, or None for the first (backward then ends at the input)."""
     k = net.index(name)
-    return net.layers[k - 1].name if k else None
+    return net.nodes[k - 1].name if k else None
 
 
 def trace_example(spec=None, seed=0, rules=RULES, target=None):
@@ -77,5 +78,5 @@ def trace_example(spec=None, seed=0, rules=RULES, target=None):
             g = net.backward(g, start=name, until=below(net, name), rule=rule)
             steps[name] = np.array(g[0])
         backward[rule] = steps
-    return Trace(net, spec, seed, x[0], c, forward, net["pool"].switch_positions()[0], onehot[0],
+    return Trace(net, spec, seed, x[0], c, forward, switch_positions(net.caches["pool"])[0], onehot[0],
                  backward, np.array(cross_entropy))

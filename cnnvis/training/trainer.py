@@ -1,8 +1,8 @@
 """Mini-batch training with the engine's own backward passes.
 
 Each step: forward to the logits, the fused softmax cross-entropy gradient (losses.py),
-backward through the network storing parameter gradients (Network.backward with
-param_grads), L2/L1 penalty gradients added, one optimizer step in place. Per epoch:
+the parameter gradients of the trainable layers (Network.param_gradients, which walks back
+only as far as the lowest of them), L2/L1 penalty gradients added, one optimizer step in place. Per epoch:
 train and validation loss and accuracy, a checkpoint in cnnvis's HDF5 format and the
 history as JSON and CSV. Given the seed (and the same initial weights) a run is repeatable
 bit for bit: the seed draws the batch order, the augmentation and the dropout masks.
@@ -42,29 +42,18 @@ def trainable_layers(net, frozen=()):
     """Layers with parameters that are not named in ``frozen``."""
     for name in frozen:
         net.index(name)  # a LayerNotFoundError for a misspelt name
-    layers = [layer for layer in net.layers if layer.params and layer.name not in frozen]
+    layers = [node for node in net.nodes if node.params and node.name not in frozen]
     if not layers:
         raise InputError("every layer with parameters is frozen: nothing to train")
     return layers
-
-
-def backward_to_trainable(net, grad, top, trainable):
-    """Send grad = dL/d(output of ``top``) down to the lowest trainable layer; parameter
-    gradients are computed for trainable layers only, and frozen layers below are not visited."""
-    keep = {layer.name for layer in trainable}
-    names = net.layer_names
-    lowest = min(net.index(name) for name in keep)
-    for i in range(net.index(top), lowest - 1, -1):
-        grad = net.backward(grad, start=names[i], until=names[i - 1] if i else None,
-                            param_grads=names[i] in keep)
 
 
 def train_step(net, x, y, top, trainable, optimizer, weight_decay=0.0, l1=0.0):
     """One gradient step on the batch (x, y). Returns (cross-entropy, number correct)."""
     logits = net.forward(x, until=top)
     loss, grad = softmax_cross_entropy(logits, y)
-    backward_to_trainable(net, grad, top, trainable)
-    params = [((layer.name, k), layer.params[k], layer.grads[k]) for layer in trainable
+    grads = net.param_gradients(grad, start=top, nodes=[layer.name for layer in trainable])
+    params = [((layer.name, k), layer.params[k], grads[layer.name][k]) for layer in trainable
               for k in layer.params]
     for strength, penalty in ((weight_decay, l2_penalty), (l1, l1_penalty)):
         if strength:
@@ -118,9 +107,6 @@ def train(net, train_data, val_data=None, epochs=10, batch_size=64, optimizer=No
     trainable = trainable_layers(net, frozen)
     order_seed, augment_seed, dropout_seed = np.random.SeedSequence(seed).spawn(3)
     order_rng, augment_rng = np.random.default_rng(order_seed), np.random.default_rng(augment_seed)
-    dropouts = [layer for layer in net.layers if type(layer).__name__ == "Dropout"]
-    for layer, s in zip(dropouts, dropout_seed.spawn(len(dropouts))):
-        layer.rng = np.random.default_rng(s)
     history = History({"network": net.name, "epochs": epochs, "batch_size": batch_size,
                        "optimizer": type(optimizer).__name__,
                        **{k: v for k, v in vars(optimizer).items() if k not in ("state", "lr")},
@@ -132,7 +118,7 @@ def train(net, train_data, val_data=None, epochs=10, batch_size=64, optimizer=No
     for epoch in range(epochs):
         start = time.perf_counter()
         optimizer.lr = learning_rate(schedule, base_lr, epoch, epochs)
-        net.train()
+        net.train(seed=dropout_seed.spawn(1)[0])
         order, loss_sum, correct = order_rng.permutation(len(x)), 0.0, 0
         steps = range(0, len(x), batch_size)
         with bar(total=len(steps), desc=f"epoch {epoch + 1}/{epochs}", progress=progress,

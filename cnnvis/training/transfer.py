@@ -3,13 +3,14 @@ it with the same architecture trained from scratch (Yosinski et al. 2014, "How t
 are features in deep neural networks?").
 
 A frozen base means its parameters are never updated and no parameter gradients are computed
-for them (trainer.backward_to_trainable stops below the lowest trainable layer).
+for them (Network.param_gradients stops below the lowest trainable layer).
 """
 import numpy as np
 
 from ..engine import to_host
 from ..errors import InputError
-from ..layers import LAYER_TYPES, Network
+from ..graph import Network
+from ..layers import MaxPool2D
 from ..models.vgg import dense_head
 from ..progress import bar
 from .optimizers import Adam
@@ -18,10 +19,10 @@ from .trainer import train
 
 def conv_base(net):
     """Names of net's layers up to and including its last max-pool: the convolutional base."""
-    pools = net.layers_of_type("MaxPool2D")
+    pools = [node.name for node in net.nodes if isinstance(node, MaxPool2D)]
     if not pools:
         raise InputError(f"{net.name} has no max-pool closing a conv base to transfer")
-    return net.layer_names[:net.index(pools[-1]) + 1]
+    return net.names[:net.index(pools[-1]) + 1]
 
 
 def new_head_network(base, classes, hidden=(128,), dropout=0.3, class_names=None, copy_base=True,
@@ -33,7 +34,7 @@ def new_head_network(base, classes, hidden=(128,), dropout=0.3, class_names=None
     layers = []
     for name in conv_base(base):
         old = base[name]
-        kind = LAYER_TYPES[type(old).__name__]
+        kind = type(old)
         layer = kind(name=name, rng=rng, **old.config()) if old.params else kind(name=name, **old.config())
         if copy_base:
             layer.params = {k: to_host(v).copy() for k, v in old.params.items()}

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import to_host
 from ..methods.targets import Unit, gradient, resolve, target_layer
+from ..graph import INPUT
 from .torch_mirror import _torch, torch_mirror
 
 TOL64, TOL32 = 1e-9, 1e-4
@@ -41,16 +42,17 @@ def _compare(name, ours, theirs, tol):
 def _default_target(net, x):
     """The predicted class, or for a network without a classifier the most active channel of
     its last 4-D layer (a Unit)."""
-    if net.layers_of_type("Dense"):
+    shapes = net.output_shapes()
+    if len(shapes[net.output]) == 1:
         return "predicted"
-    name = [name for name, shape in net.output_shapes().items() if len(shape) == 3][-1]
+    name = [name for name, shape in shapes.items() if len(shape) == 3][-1]
     a = to_host(net.forward(x, until=name))[0]
     return Unit(name, int(a.mean(axis=(1, 2)).argmax()))
 
 
 def _torch_score(model, net, xt, target, layer):
     """The scores of the target in the mirror (output of ``layer``)."""
-    out = model[:net.index(layer) + 1](xt)
+    out = model(xt, layer)
     if isinstance(target, Unit):
         a = out[:, target.channel] if target.channel is not None else out
         if target.i is not None:
@@ -76,13 +78,13 @@ def verify(net, x, target=None, methods=True):
         model = torch_mirror(net)
         x64 = x32.astype(np.float64)
         net.forward(x64)
-        inp = x64
-        for layer, module in zip(net.layers, model):
+        ours = {INPUT: x64, **{k: to_host(v) for k, v in net.activations.items()}}
+        for node in net.nodes:  # each node alone, on our values of its inputs
             with torch.no_grad():
-                ref = module(torch.from_numpy(np.ascontiguousarray(inp))).numpy()
-            out = to_host(net.activations[layer.name])
-            checks.append(_compare(f"layer {layer.name} ({type(layer).__name__}), float64", out, ref, TOL64))
-            inp = out
+                ref = model.module(node.name)(*(torch.from_numpy(np.ascontiguousarray(ours[i]))
+                                                for i in node.inputs)).numpy()
+            checks.append(_compare(f"layer {node.name} ({type(node).__name__}), float64",
+                                   ours[node.name], ref, TOL64))
         (t,) = resolve(net, x64, target)
         layer = target_layer(net, [t], "logit")
         checks += _rules(net, model, torch, x64, t, layer)
@@ -123,7 +125,7 @@ def _methods(net, model, torch, x64, t, layer):
     from ..methods.cam import cam_layer
     if isinstance(t, Unit):
         return []  # Captum's methods explain the model's outputs; units are checked above
-    head = model[:net.index(layer) + 1]  # up to the logits
+    head = model.head(layer)  # up to the logits
     xt = torch.from_numpy(x64)
     checks = [
         _compare("saliency vs Captum Saliency", M.saliency(net, x64, t),
@@ -134,7 +136,7 @@ def _methods(net, model, torch, x64, t, layer):
                  C.Deconvolution(head).attribute(xt, target=t).numpy(), TOL64)]
     where = cam_layer(net)
     ours = M.gradcam(net, x64, t, where, relu=False, normalize=False, upsample=None)
-    theirs = C.LayerGradCam(head, getattr(head, where)).attribute(xt, target=t)
+    theirs = C.LayerGradCam(head, model.module(where)).attribute(xt, target=t)
     checks.append(_compare(f"Grad-CAM at {where} vs Captum LayerGradCam", ours,
                            theirs.detach().numpy()[:, 0], TOL64))
     ig = M.integrated_gradients(net, x64, t, steps=16, progress=False)

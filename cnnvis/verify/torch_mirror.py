@@ -1,14 +1,16 @@
-"""A PyTorch copy of a cnnvis Network: same layers, same weights, same names.
+"""A PyTorch copy of a cnnvis Network: the same graph, the same weights, the same names.
 
-Used by the reference tests and `cnnvis verify` to compare every layer and method
-with PyTorch autograd and Captum. The mirror is an nn.Sequential whose children are
-named like our layers (``mirror.block1_conv1``); asymmetric conv padding becomes an
-explicit nn.ZeroPad2d in front of the conv. Needs torch.
+Used by the reference tests and `cnnvis verify` to compare every layer and method with
+PyTorch autograd and Captum. Each node becomes its layer's torch_module (one module per
+node, so that Captum's hooks on nn.ReLU see each rectifier), and the mirror's forward walks
+the nodes in our topological order. ``mirror.head(name)`` is the model up to node ``name``
+(Captum's ``forward_func``); ``mirror.module(name)`` the module of one node (a layer for
+LayerGradCam). Needs torch.
 """
 import numpy as np
 
-from ..engine import to_host
 from ..errors import BackendError, InputError
+from ..graph import INPUT
 
 
 def _torch():
@@ -21,47 +23,55 @@ def _torch():
 
 def torch_layer(layer):
     """The torch module computing the same function as our ``layer``."""
-    torch = _torch()
-    nn = torch.nn
-    kind = type(layer).__name__
-    if kind == "Conv2D":
-        pt, pb, pl, pr = layer.padding
-        conv = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
-                         padding=(pt, pl) if (pt, pl) == (pb, pr) else 0)
-        with torch.no_grad():
-            conv.weight.copy_(torch.from_numpy(to_host(layer.params["weight"])))
-            conv.bias.copy_(torch.from_numpy(to_host(layer.params["bias"])))
-        if (pt, pl) == (pb, pr):
-            return conv
-        return nn.Sequential(nn.ZeroPad2d((pl, pr, pt, pb)), conv)
-    if kind == "Dense":
-        lin = nn.Linear(layer.in_features, layer.out_features)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(to_host(layer.params["weight"])))
-            lin.bias.copy_(torch.from_numpy(to_host(layer.params["bias"])))
-        return lin
-    if kind == "ReLU":
-        return nn.ReLU()
-    if kind == "MaxPool2D":
-        pt, pb, pl, pr = layer.padding
-        if (pt, pl) != (pb, pr):
-            raise InputError(f"layer {layer.name!r}: PyTorch's max-pool has no asymmetric padding "
-                             f"{layer.padding}, so it cannot be mirrored; give it symmetric pads")
-        return nn.MaxPool2d(layer.kernel_size, layer.stride, padding=(pt, pl))
-    if kind == "Flatten":
-        return nn.Flatten()
-    if kind == "Dropout":
-        return nn.Dropout(layer.p)
-    if kind == "Softmax":
-        return nn.Softmax(dim=1)
-    raise InputError(f"layer {layer.name!r}: no PyTorch mirror for layer type {kind}; mirrored are "
-                     "Conv2D, Dense, ReLU, MaxPool2D, Flatten, Dropout and Softmax")
+    return layer.torch_module(_torch())
 
 
 def torch_mirror(net, dtype=None):
-    """nn.Sequential mirroring ``net`` in eval mode (float32, or net's dtype if float64)."""
+    """The mirror of ``net`` in eval mode (float32, or net's dtype if float64)."""
     torch = _torch()
-    from collections import OrderedDict
-    model = torch.nn.Sequential(OrderedDict((layer.name, torch_layer(layer)) for layer in net.layers))
     dtype = dtype or (torch.float64 if net.dtype == np.float64 else torch.float32)
-    return model.to(dtype).eval()
+    return _mirror_class(torch)(net).to(dtype).eval()
+
+
+def _mirror_class(torch):
+    class Mirror(torch.nn.Module):
+        """forward(x, until=None): the output of node ``until`` (default the output node)."""
+
+        def __init__(self, net):
+            super().__init__()
+            self.keys = {node.name: node.name.replace(".", "_") for node in net.nodes}
+            if len(set(self.keys.values())) != len(self.keys):
+                raise InputError(f"{net.name}: two node names differ only in '.' and '_'; the "
+                                 "PyTorch mirror needs them distinct")
+            self.nodes = torch.nn.ModuleDict({self.keys[node.name]: torch_layer(node) for node in net.nodes})
+            self.order = [(node.name, node.inputs) for node in net.nodes]
+            self.output = net.output
+
+        def module(self, name):
+            return self.nodes[self.keys[name]]
+
+        def forward(self, x, until=None):
+            until = until or self.output
+            values = {INPUT: x}
+            for name, inputs in self.order:
+                values[name] = self.module(name)(*(values[i] for i in inputs))
+                if name == until:
+                    return values[name]
+            raise InputError(f"no node {until!r} in the mirror")
+
+        def head(self, until):
+            """The model up to node ``until``, as a module of its own (for Captum)."""
+            return Head(self, until)
+
+    class Head(torch.nn.Module):
+        def __init__(self, mirror, until):
+            super().__init__()
+            self.mirror, self.until = mirror, until
+
+        def forward(self, x):
+            return self.mirror(x, self.until)
+
+        def module(self, name):
+            return self.mirror.module(name)
+
+    return Mirror

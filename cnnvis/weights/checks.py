@@ -11,7 +11,8 @@ def set_params(net, name, values, source):
     (expected vs got) or NaN/Inf values. Call net.to(net.backend) once all are set.
     """
     layer = net[name]
-    for key, current in layer.params.items():
+    arrays = layer.arrays()
+    for key, current in arrays.items():
         if key not in values:
             raise WeightsError(f"{source}: no {key} for layer {name!r}")
         value = np.asarray(values[key])
@@ -21,12 +22,13 @@ def set_params(net, name, values, source):
         if not np.all(np.isfinite(value)):
             raise WeightsError(f"{source}: layer {name!r} {key} contains NaN or infinite values; "
                                "the file is corrupt or came from a diverged training run")
-    for key, current in layer.params.items():
-        layer.params[key] = np.asarray(values[key]).astype(current.dtype, copy=False)
+    for key, current in arrays.items():
+        store = layer.params if key in layer.params else layer.buffers
+        store[key] = np.asarray(values[key]).astype(current.dtype, copy=False)
 
 
 def require_complete(net, filled, source, hint=""):
     """WeightsError naming every layer with weights that is not in ``filled``."""
-    missing = [layer.name for layer in net.layers if layer.params and layer.name not in filled]
+    missing = [node.name for node in net.nodes if node.params and node.name not in filled]
     if missing:
         raise WeightsError(f"{source} has no weights for layer(s) {', '.join(missing)}{hint}")

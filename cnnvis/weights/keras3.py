@@ -97,7 +97,7 @@ def read_keras3(f, source, net=None, mapping=None):
         fc1 = chosen["fc1"][1]["0"].shape[0] if "fc1" in chosen else None
         classes = chosen["predictions"][1]["0"].shape[-1] if "predictions" in chosen else 1000
         net = vgg16_for(top, fc1, classes)
-    chosen = plan(f, source, set(net.layer_names), mapping)
+    chosen = plan(f, source, set(net.names), mapping)
     extra = [name for name in chosen if name not in net]
     if extra:
         raise WeightsError(f"{source}: groups are mapped to layer(s) {', '.join(extra)}, which "

@@ -6,18 +6,18 @@ Keras (channels_last): conv kernel HWIO, dense kernel (in, out), Flatten in NHWC
 import numpy as np
 
 from ..errors import WeightsError
+from ..graph import INPUT
+from ..layers import Flatten
 
-LAYOUT = {"Conv2D": "kernel (KH, KW, in, out)", "Dense": "kernel (in, out)"}
+KERAS = {"OIHW": "kernel (KH, KW, in, out)", "(out, in)": "kernel (in, out)"}  # by our layout
 
 
-def keras_shape(kind, shape):
-    """The Keras shape of one of our parameters: OIHW -> HWIO, (out, in) -> (in, out)."""
-    if kind == "Conv2D" and len(shape) == 4:
+def keras_shape(layout, shape):
+    """The Keras shape of one of our weights: OIHW -> HWIO, (out, in) -> (in, out)."""
+    if layout == "OIHW":
         o, i, kh, kw = shape
         return (kh, kw, i, o)
-    if kind == "Dense" and len(shape) == 2:
-        return tuple(reversed(shape))
-    return tuple(shape)
+    return tuple(reversed(shape))
 
 
 def conv_kernel_from_hwio(k):
@@ -41,27 +41,29 @@ def dense_kernel_from_keras(k, flatten_shape=None):
 
 def flatten_shape(net, name):
     """(C, H, W) flattened just before layer ``name``, or None if its input is not a Flatten of 3-D."""
-    i = net.index(name)
-    if i < 1 or type(net.layers[i - 1]).__name__ != "Flatten":
+    (source,) = net.inputs_of(name)
+    if source == INPUT or not isinstance(net[source], Flatten):
         return None
-    shape = net.output_shapes()[net.layers[i - 2].name] if i >= 2 else net.input_shape
+    (before,) = net.inputs_of(source)
+    shape = net.input_shape if before == INPUT else net.output_shapes()[before]
     return tuple(shape) if len(shape) == 3 else None
 
 
 def from_keras(net, name, kernel, bias, source):
     """{'weight', 'bias'} of our layer ``name`` from a Keras (kernel, bias) pair, shapes checked."""
     layer = net[name]
-    kind = type(layer).__name__
-    if kind not in LAYOUT:
-        raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a {kind} without weights")
-    pairs = (("kernel", kernel, layer.params["weight"]), ("bias", bias, layer.params["bias"]))
-    for what, value, ours in pairs:
+    layout = layer.layouts.get("weight")
+    if layout not in KERAS or "bias" not in layer.params:
+        raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a "
+                           f"{type(layer).__name__} without a kernel and a bias")
+    pairs = (("kernel", kernel, layer.params["weight"], layout), ("bias", bias, layer.params["bias"], "O"))
+    for what, value, ours, kind in pairs:
         want = keras_shape(kind, ours.shape)
         if tuple(value.shape) != want:
             raise WeightsError(f"{source}: layer {name!r} {what} has shape {tuple(value.shape)} in the "
-                               f"file, the network needs {want} (Keras layout: {LAYOUT[kind]}); "
+                               f"file, the network needs {want} (Keras layout: {KERAS[layout]}); "
                                "is the file for another architecture or number of classes?")
-    if kind == "Conv2D":
+    if layout == "OIHW":
         weight = conv_kernel_from_hwio(kernel)
     else:
         weight = dense_kernel_from_keras(kernel, flatten_shape(net, name))

@@ -129,10 +129,11 @@ def _read_hdf5(f, path, format, net, mapping):
 def set_class_names(net, names):
     """Attach class names (a list or a text file's path) to ``net``, one per output unit."""
     names = read_class_names(names) if isinstance(names, (str, os.PathLike)) else list(names)
-    dense = net.layers_of_type("Dense")
-    if not dense:
-        raise InputError(f"{net.name} has no classifier (no Dense layer), so no class names")
-    units = net[dense[-1]].out_features
+    units = net.output_shapes()[net.output]
+    if len(units) != 1:
+        raise InputError(f"{net.name} has no classifier (its output has shape {units}), so no "
+                         "class names")
+    units = units[0]
     if len(names) != units:
         raise InputError(f"{len(names)} class names for {units} output units; give one per unit")
     net.class_names = names

@@ -1,11 +1,14 @@
 """cnnvis's own HDF5 format: one file holds architecture, weights, preprocessing and class names.
 
 Layout (documented in docs/weights-format.md):
-    attrs  format = "cnnvis", format_version = 1, name, input_shape (C, H, W),
-           layers = JSON [{"type", "name", "config"}] in order, preprocessing = JSON
+    attrs  format = "cnnvis", format_version = 2, name, input_shape (C, H, W),
+           layers = JSON [{"type", "name", "inputs", "config"}] in topological order (the graph:
+           "inputs" names the nodes each reads, "input" the network's input), preprocessing = JSON
     /class_names          optional, UTF-8 strings
-    /weights/<layer>/<param>   float arrays (conv weight OIHW, dense weight (out, in))
-Nothing is pickled; loading builds layers from the registry cnnvis.layers.LAYER_TYPES.
+    /weights/<layer>/<array>   float arrays: parameters (conv weight OIHW, dense weight (out, in))
+                               and buffers (BatchNorm's running_mean, running_var)
+Version 1 files (no "inputs": a chain; no buffers) still load. Nothing is pickled; loading
+builds layers from the registry cnnvis.layers.LAYER_TYPES.
 """
 import json
 
@@ -15,17 +18,18 @@ import numpy as np
 from ..engine import to_host
 from ..errors import InputError, WeightsError
 from ..io import atomic_path
-from ..layers import LAYER_TYPES, Conv2D, Dense, Network
+from ..layers import LAYER_TYPES, Conv2D, Dense
+from ..graph import Network
 from ..preprocessing import Preprocessing
 from .checks import set_params
 
-FORMAT, VERSION = "cnnvis", 1
+FORMAT, VERSION = "cnnvis", 2
 
 
 def save(net, path):
     """Write ``net`` to ``path`` (atomically). Returns path."""
-    layers = [{"type": type(layer).__name__, "name": layer.name, "config": layer.config()}
-              for layer in net.layers]
+    layers = [{"type": type(node).__name__, "name": node.name, "inputs": list(node.inputs),
+               "config": node.config()} for node in net.nodes]
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["format"] = FORMAT
         f.attrs["format_version"] = VERSION
@@ -36,9 +40,9 @@ def save(net, path):
         if net.class_names is not None:
             f.create_dataset("class_names", data=np.array(net.class_names, dtype=h5py.string_dtype()))
         group = f.create_group("weights")
-        for layer in net.layers:
-            for key, value in layer.params.items():
-                group.create_dataset(f"{layer.name}/{key}", data=to_host(value))
+        for node in net.nodes:
+            for key, value in node.arrays().items():
+                group.create_dataset(f"{node.name}/{key}", data=to_host(value))
     return path
 
 
@@ -69,7 +73,7 @@ def read_native(f, path="<file>"):
         if cls in (Conv2D, Dense):
             config["init"] = "zeros"  # placeholders: the file's weights replace them below
         try:
-            layers.append(cls(name=spec["name"], **config))
+            layers.append(cls(name=spec["name"], inputs=spec.get("inputs"), **config))
         except (KeyError, TypeError, InputError) as exc:
             raise WeightsError(f"{path}: corrupt layer description {spec} ({exc})") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
@@ -79,14 +83,14 @@ def read_native(f, path="<file>"):
     stored = [ds.dtype for ds in _datasets(weights)]
     if stored and all(dt == np.float64 for dt in stored):
         net.astype(np.float64)  # a float64 network comes back float64, bit for bit
-    for layer in net.layers:
-        if not layer.params:
+    for node in net.nodes:
+        if not node.arrays():
             continue
-        group = weights.get(layer.name) if weights is not None else None
+        group = weights.get(node.name) if weights is not None else None
         if not isinstance(group, h5py.Group):
-            raise WeightsError(f"{path} has no weights for layer {layer.name!r} "
-                               f"(group /weights/{layer.name} is missing)")
-        set_params(net, layer.name, {k: group[k][()] for k in layer.params if k in group}, path)
+            raise WeightsError(f"{path} has no weights for layer {node.name!r} "
+                               f"(group /weights/{node.name} is missing)")
+        set_params(net, node.name, {k: group[k][()] for k in node.arrays() if k in group}, path)
     return net.to(net.backend)
 
 

@@ -16,6 +16,7 @@ import pickle
 import re
 
 from ..errors import WeightsError
+from ..layers import Conv2D, Dense
 from ..preprocessing import Preprocessing
 from .checks import require_complete, set_params
 from .imagenet import vgg16_for
@@ -62,13 +63,14 @@ def read_torchvision(state, source, net=None):
         classes = state[f"classifier.{head[-1]}.weight"].shape[0] if head else 1000
         net = vgg16_for(bool(head), fc1, classes)
         net.preprocessing = Preprocessing.torchvision()
-    pairs = list(zip(net.layers_of_type("Conv2D"), (f"features.{i}" for i in indices["features"])))
-    pairs += zip(net.layers_of_type("Dense"), (f"classifier.{i}" for i in indices["classifier"]))
-    ours = [name for name, _ in pairs]
-    for part, kind in (("features", "Conv2D"), ("classifier", "Dense")):
-        if len(indices[part]) > len(net.layers_of_type(kind)):
+    ours = {kind: [node.name for node in net.nodes if isinstance(node, kind)] for kind in (Conv2D, Dense)}
+    pairs = list(zip(ours[Conv2D], (f"features.{i}" for i in indices["features"])))
+    pairs += zip(ours[Dense], (f"classifier.{i}" for i in indices["classifier"]))
+    for part, kind in (("features", Conv2D), ("classifier", Dense)):
+        if len(indices[part]) > len(ours[kind]):
             raise WeightsError(f"{source} has {len(indices[part])} {part} layers with weights, "
-                               f"{net.name} only {len(net.layers_of_type(kind))} {kind} layers")
+                               f"{net.name} only {len(ours[kind])} {kind.__name__} layers")
+    ours = [name for name, _ in pairs]
     require_complete(net, ours, source, f" (it has {len(indices['features'])} conv and "
                      f"{len(indices['classifier'])} classifier layers)")
     for name, key in pairs:
