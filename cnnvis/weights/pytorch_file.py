@@ -140,9 +140,11 @@ def read_pytorch_file(path):
     """
     try:
         with open(path, "rb") as f:
-            zipped = f.read(4) == ZIP_SIGNATURE
+            head = f.read(4)
+            if not head:
+                raise WeightsError(f"{path} is empty; download or save it again")
             f.seek(0)
-            return (read_zip if zipped else read_legacy)(f, path)
+            return (read_zip if head == ZIP_SIGNATURE else read_legacy)(f, path)
     except WeightsError:
         raise
     except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError,
