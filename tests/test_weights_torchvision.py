@@ -133,7 +133,9 @@ def test_bad_state_dicts(torch, saved, tmp_path):
         load(tmp_path / "cut.pth")
 
 
-def test_without_torch_the_error_says_how_to_install(saved, monkeypatch):
+def test_reading_needs_no_torch(saved, monkeypatch):
+    model, path = saved
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    with pytest.raises(WeightsError, match=r"needs PyTorch: pip install torch==2.13.0"):
-        load(saved[1])
+    net = load(path)
+    assert np.array_equal(net["block5_conv3"].params["weight"],
+                          model.features[28].weight.detach().numpy())

@@ -9,43 +9,26 @@ torch.flatten of (512, 7, 7) in NCHW order, as our Flatten. torchvision puts an
 AdaptiveAvgPool2d((7, 7)) before the classifier, the identity for 224x224 inputs (the
 only size our VGG16 with top takes). Without ``net``, loading builds VGG16 (with top if
 the file has a classifier) with torchvision's preprocessing (RGB / 255, ImageNet mean and
-std) and the ImageNet class names (for 1000 classes). The file is read with
-``torch.load(path, weights_only=True)``: tensors only, nothing is unpickled.
+std) and the ImageNet class names (for 1000 classes). The file is read without PyTorch
+by weights/pytorch_file.py, which unpickles the records of tensors and nothing else.
 """
-import pickle
 import re
+
+import numpy as np
 
 from ..errors import WeightsError
 from ..layers import Conv2D, Dense
 from ..preprocessing import Preprocessing
 from .checks import require_complete, set_params
 from .imagenet import vgg16_for
+from .pytorch_file import read_pytorch_file
 
 KEY = re.compile(r"(features|classifier)\.(\d+)\.(weight|bias)$")
 
 
 def read_state_dict(path):
-    """{name: float array} from a torch.save file of a state dict (tensors only)."""
-    try:
-        import torch
-    except ImportError:
-        raise WeightsError(f"reading {path}, a PyTorch file, needs PyTorch: pip install "
-                           "torch==2.13.0 (or convert it where PyTorch is installed: cnnvis "
-                           "weights convert)") from None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise WeightsError(f"{path} holds Python objects besides tensors (a whole pickled model?), "
-                           f"which cnnvis never unpickles ({str(exc).splitlines()[0]}); save "
-                           "model.state_dict() instead") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise WeightsError(f"cannot read {path} as a PyTorch file ({exc}); is it truncated or not "
-                           "written by torch.save?") from None
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]  # a checkpoint {'state_dict': ..., 'epoch': ...}
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise WeightsError(f"{path} is not a state dict (a dict of tensors); save model.state_dict()")
-    return {k.removeprefix("module."): v.detach().float().numpy() for k, v in state.items()}
+    """{name: float32 array} from a torch.save file of a state dict (or a checkpoint holding one)."""
+    return {k: v.astype(np.float32) for k, v in read_pytorch_file(path).items()}
 
 
 def read_torchvision(state, source, net=None):
