@@ -7,6 +7,7 @@ Layout (documented in docs/weights-format.md):
     /weights/<layer>/<param>   float arrays (conv weight OIHW, dense weight (out, in))
 Nothing is pickled; loading builds layers from the registry cnnvis.layers.LAYER_TYPES.
 """
+import io
 import json
 
 import h5py
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..engine import to_host
 from ..errors import InputError, WeightsError
-from ..io import atomic_path
+from ..io import check_output, write_bytes
 from ..layers import LAYER_TYPES, Conv2D, Dense, Network
 from ..preprocessing import Preprocessing
 from .checks import set_params
@@ -23,10 +24,17 @@ FORMAT, VERSION = "cnnvis", 1
 
 
 def save(net, path):
-    """Write ``net`` to ``path`` (atomically). Returns path."""
+    """Write ``net`` to ``path`` (a .h5 file, atomically). Returns path.
+
+    The HDF5 file is built in memory and then written as bytes: HDF5 itself, writing to a
+    full disk or past a file-size limit, can fail without a clean error (or crash); a plain
+    write fails with an OSError, which atomic_path turns into an OutputError.
+    """
+    check_output(path, "weights")
     layers = [{"type": type(layer).__name__, "name": layer.name, "config": layer.config()}
               for layer in net.layers]
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
         f.attrs["format"] = FORMAT
         f.attrs["format_version"] = VERSION
         f.attrs["name"] = net.name
@@ -39,7 +47,7 @@ def save(net, path):
         for layer in net.layers:
             for key, value in layer.params.items():
                 group.create_dataset(f"{layer.name}/{key}", data=to_host(value))
-    return path
+    return write_bytes(path, buffer.getbuffer())
 
 
 def is_native(f):
