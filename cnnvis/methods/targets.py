@@ -174,9 +174,14 @@ def target_scores(a, targets):
 def check_unit(t, shape):
     """A TargetError unless unit t exists in a layer whose one-sample output has ``shape``."""
     if t.channel is not None and not 0 <= t.channel < shape[0]:
-        raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range")
-    if t.i is not None and (len(shape) != 3 or not (0 <= t.i < shape[1] and 0 <= t.j < shape[2])):
-        raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map")
+        raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range: "
+                          f"give one of 0 .. {shape[0] - 1}")
+    if t.i is not None and len(shape) != 3:
+        raise TargetError(f"layer {t.layer!r} has no spatial map (its output is {tuple(shape)}): give "
+                          "a unit as LAYER:CHANNEL, without I:J")
+    if t.i is not None and not (0 <= t.i < shape[1] and 0 <= t.j < shape[2]):
+        raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map: "
+                          f"give 0 <= I < {shape[1]} and 0 <= J < {shape[2]}")
 
 
 def activation_seed(a, seed):
