@@ -49,10 +49,15 @@ def add_image_arg(p):
 
 def image_input(net, spec=None):
     """(image uint8 (H, W[, 3]) at the network's input size, network input (1, C, H, W))."""
-    from cnnvis.images import load_image
+    import os
+
+    from cnnvis.datasets import bundled_samples
+    from cnnvis.images import SAMPLES, load_image, missing_image
     spec = spec or ("sample:0" if net.input_shape[0] == 1 else "cat")
+    if not spec.startswith("sample:") and spec not in SAMPLES and not os.path.exists(spec):
+        raise InputError(missing_image(spec, f", or sample:K, the K-th bundled Fashion-MNIST sample "
+                                             f"(K = 0 .. {len(bundled_samples()) - 1})"))
     if spec.startswith("sample:"):
-        from cnnvis.datasets import bundled_samples
         samples = bundled_samples()
         k = spec.split(":", 1)[1]
         if not k.isdigit() or int(k) >= len(samples):

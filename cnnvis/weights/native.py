@@ -66,7 +66,12 @@ def read_native(f, path="<file>"):
         pre = Preprocessing.from_dict(json.loads(f.attrs["preprocessing"]))
         input_shape = tuple(int(v) for v in f.attrs["input_shape"])
     except (KeyError, ValueError) as exc:
-        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc})") from None
+        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc}); write "
+                           "it again with cnnvis.weights.save(net, path)") from None
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs) or not specs:
+        raise WeightsError(f"{path} describes no layers (its 'layers' attribute is {f.attrs['layers']!r}, "
+                           "not a list of layer descriptions); the file is corrupt or not written by "
+                           "cnnvis: write it again with cnnvis.weights.save(net, path)")
     layers = []
     for spec in specs:
         cls = LAYER_TYPES.get(spec.get("type"))
