@@ -86,9 +86,11 @@ def _from_array(arr):
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
         raise InputError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise InputError("the image array contains NaN or infinite values")
+        raise InputError("the image array contains NaN or infinite values; replace them (e.g. "
+                         "np.nan_to_num) or check how the image was made")
     if arr.dtype != np.uint8:
         if arr.min() < 0 or arr.max() > 255:
-            raise InputError(f"image values must lie in [0, 255], got [{arr.min()}, {arr.max()}]")
+            raise InputError(f"image values must lie in [0, 255], got [{arr.min()}, {arr.max()}]; "
+                             "scale the image first (e.g. 255 * x for one in [0, 1])")
         arr = np.round(arr).astype(np.uint8)
     return Image.fromarray(arr)

@@ -57,7 +57,7 @@ def run(args):
     if args.optimizer == "sgd":
         optimizer = OPTIMIZERS["sgd"](args.lr, args.momentum, args.nesterov)
     elif args.nesterov:
-        raise InputError("--nesterov applies to --optimizer sgd")
+        raise InputError("--nesterov applies to --optimizer sgd: add --optimizer sgd, or drop --nesterov")
     else:
         optimizer = OPTIMIZERS["adam"](args.lr)
     say(net.summary())

@@ -28,7 +28,8 @@ def folder_images(folder, size=None, mode="RGB"):
     """A generator of the images in ``folder`` (sorted by name), loaded one at a time."""
     names = image_names(folder)
     if not names:
-        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}")
+        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}; give a "
+                         "folder of image files")
     return (load_image(os.path.join(folder, f), size=size, mode=mode) for f in names)
 
 

@@ -53,7 +53,8 @@ def penultimate_layer(net):
         return net.layers[-1].name
     i = net.index(logits)
     if i == 0:
-        raise InputError(f"{net.name} has no layer before its logits layer {logits!r}")
+        raise InputError(f"{net.name} has no layer before its logits layer {logits!r}; give the "
+                         "layer whose features to embed (layer=)")
     return net.layers[i - 1].name
 
 

@@ -53,7 +53,8 @@ def from_keras(net, name, kernel, bias, source):
     layer = net[name]
     kind = type(layer).__name__
     if kind not in LAYOUT:
-        raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a {kind} without weights")
+        raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a {kind} without weights; "
+                           "map them to a Conv2D or Dense layer")
     pairs = (("kernel", kernel, layer.params["weight"]), ("bias", bias, layer.params["bias"]))
     for what, value, ours in pairs:
         want = keras_shape(kind, ours.shape)

@@ -84,7 +84,8 @@ def read_native(f, path="<file>"):
         try:
             layers.append(cls(name=spec["name"], **config))
         except (KeyError, TypeError, InputError) as exc:
-            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc})") from None
+            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc}); write the file "
+                               "again with cnnvis.weights.save(net, path)") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
         if "class_names" in f else None
     net = Network(layers, input_shape, pre, names, name=str(f.attrs.get("name", "network")))
@@ -98,7 +99,8 @@ def read_native(f, path="<file>"):
         group = weights.get(layer.name) if weights is not None else None
         if not isinstance(group, h5py.Group):
             raise WeightsError(f"{path} has no weights for layer {layer.name!r} "
-                               f"(group /weights/{layer.name} is missing)")
+                               f"(group /weights/{layer.name} is missing): the file is truncated or "
+                               "corrupt; write it again with cnnvis.weights.save(net, path)")
         set_params(net, layer.name, {k: group[k][()] for k in layer.params if k in group}, path)
     return net.to(net.backend)
 

@@ -68,7 +68,8 @@ def read_torchvision(state, source, net=None):
     for part, kind in (("features", "Conv2D"), ("classifier", "Dense")):
         if len(indices[part]) > len(net.layers_of_type(kind)):
             raise WeightsError(f"{source} has {len(indices[part])} {part} layers with weights, "
-                               f"{net.name} only {len(net.layers_of_type(kind))} {kind} layers")
+                               f"{net.name} only {len(net.layers_of_type(kind))} {kind} layers; "
+                               "give net= the architecture the file was saved from")
     require_complete(net, ours, source, f" (it has {len(indices['features'])} conv and "
                      f"{len(indices['classifier'])} classifier layers)")
     for name, key in pairs:
