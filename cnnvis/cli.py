@@ -1,10 +1,15 @@
 """The ``cnnvis`` command line. Each subcommand lives in cnnvis/commands/<name>.py and
-defines ``add_parser(subparsers)``, which registers its options and ``func``."""
+defines ``add_parser(subparsers)``, which registers its options and ``func``.
+
+Exit status: 0 done; 1 done, with failures reported (verify, gradcheck, demo sections);
+2 a user error (a bad option, input or output, with its message); 128 + N a signal N
+(130 Ctrl-C, 143 SIGTERM), with no partial output left behind (see cnnvis/signals.py)."""
 import argparse
 import importlib
 import sys
 
 from .errors import CnnvisError
+from .signals import Terminated, terminating
 
 COMMANDS = ["demo", "info", "summary", "explain", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
             "top_patches", "actmax", "deepdream", "embed", "predict"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
@@ -20,18 +25,25 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad option (2, argparse's message printed)
+        return exc.code
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
-        return args.func(args) or 0
+        with terminating():
+            return args.func(args) or 0
     except CnnvisError as exc:
         print(f"cnnvis {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"terminated by {exc}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 if __name__ == "__main__":

@@ -26,3 +26,8 @@ class WeightsError(CnnvisError, ValueError):
 
 class BackendError(CnnvisError, RuntimeError):
     """A backend that is unknown or not available on this machine (e.g. the GPU without CuPy)."""
+
+
+class OutputError(CnnvisError, OSError):
+    """An output that cannot be written: a bad name or extension, a folder in the way, no
+    permission, a full disk or a file-size limit. Also an OSError, as the failure it reports."""

@@ -1,5 +1,7 @@
 """Loading images from disk and the bundled sample images."""
+import difflib
 import os
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -23,7 +25,8 @@ def load_image(source, size=None, mode="RGB"):
     source: a path, a bundled sample name ('cat', 'dog'), a PIL image or an array.
     size: (H, W) to resize to (bilinear), e.g. the network's input size; None keeps it.
     Transparent images are composited on white; palette, CMYK, 16-bit and grayscale
-    images are converted.
+    images are converted. An image over Pillow's decompression-bomb limit
+    (PIL.Image.MAX_IMAGE_PIXELS) is an InputError, not read.
     """
     if isinstance(source, str) and source in SAMPLES and not os.path.exists(source):
         source = sample_path(source)
@@ -33,10 +36,16 @@ def load_image(source, size=None, mode="RGB"):
         img = source
     else:
         try:
-            img = Image.open(source)
-            img.load()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(source)
+                img.load()
         except FileNotFoundError:
-            raise InputError(f"image file not found: {source}") from None
+            raise InputError(missing_image(source)) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise InputError(f"{source} is too large to read safely ({exc}); if you trust the file, "
+                             "shrink it first (cnnvis resizes every image to the network's input size "
+                             "anyway), or raise PIL.Image.MAX_IMAGE_PIXELS in Python") from None
         except (UnidentifiedImageError, OSError) as exc:
             raise InputError(f"cannot read {source} as an image ({exc}); give a PNG or JPEG file") from None
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -58,6 +67,18 @@ def load_image(source, size=None, mode="RGB"):
     return np.asarray(img, dtype=np.uint8)
 
 
+def missing_image(source, also=""):
+    """The message for an image file that does not exist: what an image may be (``also``: more
+    forms a caller accepts) and the closest bundled names and files in its folder."""
+    folder = os.path.dirname(str(source)) or "."
+    names = list(SAMPLES) + (sorted(os.listdir(folder)) if os.path.isdir(folder) else [])
+    close = [c if c in SAMPLES or folder == "." else os.path.join(folder, c)
+             for c in difflib.get_close_matches(os.path.basename(str(source)), names, n=3)]
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "."
+    return (f"image file not found: {source}{hint} An image is the path of an image file (PNG, JPEG, ...), "
+            f"or a bundled photo: {', '.join(map(repr, SAMPLES))}{also}")
+
+
 def _from_array(arr):
     arr = np.asarray(arr)
     if arr.ndim == 3 and arr.shape[-1] == 1:
@@ -65,9 +86,11 @@ def _from_array(arr):
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
         raise InputError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise InputError("the image array contains NaN or infinite values")
+        raise InputError("the image array contains NaN or infinite values; replace them (e.g. "
+                         "np.nan_to_num) or check how the image was made")
     if arr.dtype != np.uint8:
         if arr.min() < 0 or arr.max() > 255:
-            raise InputError(f"image values must lie in [0, 255], got [{arr.min()}, {arr.max()}]")
+            raise InputError(f"image values must lie in [0, 255], got [{arr.min()}, {arr.max()}]; "
+                             "scale the image first (e.g. 255 * x for one in [0, 1])")
         arr = np.round(arr).astype(np.uint8)
     return Image.fromarray(arr)

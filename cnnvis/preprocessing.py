@@ -51,7 +51,8 @@ class Preprocessing:
             raise InputError(f"expected an image (H, W), (H, W, 1|3|4) or a batch (N, H, W, C), "
                              f"got shape {np.shape(image)}")
         if not np.all(np.isfinite(img)):
-            raise InputError("the image contains NaN or infinite values")
+            raise InputError("the image contains NaN or infinite values; replace them (e.g. "
+                             "np.nan_to_num) or check how the image was made")
         if img.shape[-1] == 4:
             img = img[..., :3]  # drop alpha (load_image composites it properly)
         if self.channel_order == "L" and img.shape[-1] == 3:

@@ -65,6 +65,15 @@ def test_verify_passes_and_catches_a_broken_layer(model_file, capsys, monkeypatc
     assert "FAIL" in capsys.readouterr().out
 
 
+def test_verify_passes_out_of_the_box_on_the_bundled_model(capsys):
+    # integrated gradients used to fail at 1.5e-9: Captum's float32 Gauss-Legendre weights
+    assert main(["verify"]) == 0
+    out, err = capsys.readouterr()
+    assert "FAIL" not in out and "0 failed" in err
+    ig = [line for line in out.splitlines() if line.startswith("integrated gradients vs Captum")]
+    assert len(ig) == 1 and float(ig[0].split()[-3]) < 1e-14  # max relative difference: rounding
+
+
 def test_verify_a_float64_network(tmp_path, capsys):
     # a float64 cnnvis file loads as float64; verify used to crash feeding its float32 input
     # to a float64 mirror

@@ -5,12 +5,15 @@ rel = max |ours - Captum| / max |Captum| (conftest.rel_err). TOL = 1e-5: float32
 a different order through ~10 layers; measured 2e-7 to 8e-7 for every method here (no
 ReLU or max-pool decision lies near its kink in this small network, unlike VGG16).
 """
+import copy
+
 import numpy as np
 import pytest
 
 from conftest import rel_err
 from methods_nets import TARGETS, small, small_mirror
 from cnnvis import methods as M
+from cnnvis.graph import Network
 from cnnvis.methods.adversarial import input_range, pixel_size
 
 TOL = 1e-5
@@ -164,30 +167,90 @@ def _bounds(net, torch):
             torch.tensor(hi, dtype=torch.float32).view(1, -1, 1, 1))
 
 
-@pytest.mark.parametrize("targeted", [False, True])
-def test_fgsm_is_captum_fgsm(setup, torch, targeted):
-    # Captum's FGSM: loss -log(model(x))[target] on the probabilities, x + eps*sign(grad)
-    # untargeted, x - eps*sign(grad) targeted, then clamp to the bounds (here per channel).
-    from captum.robust import FGSM
+@pytest.fixture(scope="module")
+def adversarial_nets(setup, torch):
+    """{'softmax': the small net and its whole mirror, 'logits': a copy without its final Softmax
+    and the mirror up to the logits}; the losses of Captum that match ours on each."""
     net, x, xt, model, logits = setup
+    bare = copy.deepcopy(net)
+    bare = Network(bare.nodes[:-1], net.input_shape, net.preprocessing, net.class_names, "small_logits")
+    cross_entropy = lambda out, t: torch.nn.functional.cross_entropy(out, t, reduction="none")  # noqa: E731
+    return {("softmax", "cross-entropy"): (net, model, None),  # Captum's default -log(p) is it
+            ("softmax", "nll"): (net, model, None),
+            ("logits", "cross-entropy"): (bare, logits, cross_entropy),
+            ("logits", "nll"): (bare, logits, None)}  # Captum's default: -log(logit)
+
+
+ADVERSARIAL_CASES = [("softmax", "cross-entropy"), ("softmax", "nll"), ("logits", "cross-entropy"),
+                     ("logits", "nll")]
+
+
+@pytest.mark.parametrize("targeted", [False, True])
+@pytest.mark.parametrize("case", ADVERSARIAL_CASES)
+def test_fgsm_is_captum_fgsm(setup, adversarial_nets, torch, case, targeted):
+    # Captum's FGSM: x + eps*sign(grad) untargeted, x - eps*sign(grad) targeted, where
+    # |grad| > 1e-6, then clamp to the bounds (here per channel); loss as adversarial_nets.
+    from captum.robust import FGSM
+    _, x, xt, _, _ = setup
+    net, model, loss_func = adversarial_nets[case]
     lo, hi = _bounds(net, torch)
     eps = 3.0  # grey levels
-    theirs = FGSM(model, lower_bound=lo, upper_bound=hi).perturb(
+    theirs = FGSM(model, loss_func, lower_bound=lo, upper_bound=hi).perturb(
         xt, epsilon=float(eps * pixel_size(net)[0]), target=torch.tensor(TARGETS), targeted=targeted)
-    ours = M.fgsm(net, x, TARGETS, epsilon=eps, unit="pixel", targeted=targeted)
+    ours = M.fgsm(net, x, TARGETS, epsilon=eps, unit="pixel", targeted=targeted, loss=case[1])
     # equal up to float32 rounding of eps * size (one ulp of the input scale): 1e-6
     assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6
     assert np.abs(ours.x - x).max() > 0
     np.testing.assert_allclose(ours.linf, eps, rtol=1e-5)  # every pixel moved by eps or clipped
 
 
-def test_iterative_fgsm_is_captum_pgd_linf(setup, torch):
+@pytest.mark.parametrize("case", ADVERSARIAL_CASES)
+def test_iterative_fgsm_is_captum_pgd_linf(setup, adversarial_nets, torch, case):
     from captum.robust import PGD
-    net, x, xt, model, logits = setup
+    _, x, xt, _, _ = setup
+    net, model, loss_func = adversarial_nets[case]
     lo, hi = _bounds(net, torch)
     size = float(pixel_size(net)[0])
-    theirs = PGD(model, lower_bound=lo, upper_bound=hi).perturb(
+    theirs = PGD(model, loss_func, lower_bound=lo, upper_bound=hi).perturb(
         xt, radius=4 * size, step_size=size, step_num=6, target=torch.tensor(TARGETS))
-    ours = M.iterative_fgsm(net, x, TARGETS, epsilon=4, step=1, steps=6, unit="pixel")
+    ours = M.iterative_fgsm(net, x, TARGETS, epsilon=4, step=1, steps=6, unit="pixel", loss=case[1])
     assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6  # as in test_fgsm_is_captum_fgsm
     assert ours.linf.max() <= 4 * (1 + 1e-5)
+
+
+def test_fgsm_with_a_loss_of_ones_own_is_captum_fgsm_with_it(setup, adversarial_nets, torch):
+    from captum.robust import FGSM
+    _, x, xt, _, _ = setup
+    net, model, _ = adversarial_nets[("logits", "nll")]
+    rows = np.arange(len(TARGETS))
+
+    def minus_score(outputs, t):  # J = -logit[t]: dJ/doutputs = -onehot
+        grad = np.zeros_like(outputs)
+        grad[rows, t] = -1
+        return -outputs[rows, t], grad
+
+    lo, hi = _bounds(net, torch)
+    theirs = FGSM(model, lambda out, t: -out.gather(1, t[:, None])[:, 0], lower_bound=lo,
+                  upper_bound=hi).perturb(xt, epsilon=float(2 * pixel_size(net)[0]), target=torch.tensor(TARGETS))
+    ours = M.fgsm(net, x, TARGETS, epsilon=2, loss=minus_score)
+    assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6 and np.abs(ours.x - x).max() > 0
+
+
+def test_fgsm_leaves_inputs_with_a_gradient_below_the_threshold_as_captum(setup, torch):
+    # channel 2's first-layer weights times 1e-9: its gradients are ~1e-11, under Captum's 1e-6
+    from captum.robust import FGSM
+
+    from cnnvis.methods.adversarial import ZERO_GRADIENT
+    from cnnvis.verify.torch_mirror import torch_mirror
+    net, x, xt, _, _ = setup
+    faint = copy.deepcopy(net)
+    faint["block1_conv1"].params["weight"][:, 2] *= 1e-9
+    g = M.saliency(faint, x, TARGETS)
+    assert 0 < np.abs(g[:, 2]).max() <= ZERO_GRADIENT < np.abs(g[:, :2]).max()
+    lo, hi = _bounds(faint, torch)
+    theirs = FGSM(torch_mirror(faint), lower_bound=lo, upper_bound=hi).perturb(
+        xt, epsilon=float(3 * pixel_size(faint)[0]), target=torch.tensor(TARGETS))
+    ours = M.fgsm(faint, x, TARGETS, epsilon=3)
+    np.testing.assert_array_equal(ours.x[:, 2], x[:, 2])  # not moved by rounding noise
+    assert np.abs(ours.x[:, :2] - x[:, :2]).min() > 0
+    assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6

@@ -9,7 +9,8 @@ from cnnvis.cli import main
 from cnnvis.weights import load
 
 
-def test_train_command_writes_its_outputs(tmp_path, capsys):
+def digits_csv(tmp_path):
+    """A gzipped CSV of 60 two-class 28x28 'digits' (bright left or right half)."""
     rng = np.random.default_rng(0)
     labels = np.arange(60) % 2
     pixels = rng.integers(0, 40, (60, 28, 28))
@@ -18,6 +19,11 @@ def test_train_command_writes_its_outputs(tmp_path, capsys):
     rows = np.concatenate([pixels.reshape(60, -1), labels[:, None]], axis=1)
     csv = tmp_path / "digits.csv.gz"
     csv.write_bytes(gzip.compress("\n".join(",".join(map(str, r)) for r in rows).encode()))
+    return csv
+
+
+def test_train_command_writes_its_outputs(tmp_path, capsys):
+    csv = digits_csv(tmp_path)
     out = tmp_path / "run"
     code = main(["train", "--dataset", str(csv), "--widths", "4", "--convs", "1", "--hidden", "8",
                  "--epochs", "2", "--batch-size", "16", "--val", "10", "--test-size", "10",
@@ -44,3 +50,13 @@ def test_train_command_reports_user_errors(tmp_path, capsys):
     code = main(["train", "--dataset", str(tmp_path / "missing.csv"), "--quiet", "--out", str(tmp_path)])
     assert code == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_bad_gif_class_is_refused_before_training(tmp_path, capsys):
+    out = tmp_path / "run"
+    csv = str(digits_csv(tmp_path))
+    assert main(["train", "--dataset", csv, "--gifs", "--gif-class", "eleven", "--test-size", "10",
+                 "--out", str(out), "--quiet"]) == 2
+    assert "no class 'eleven'" in capsys.readouterr().err and not out.exists()
+    assert main(["train", "--dataset", csv, "--out", str(out), "--quiet"]) == 2  # --test-size 1000
+    assert "--test-size 1000 does not fit the 60 images" in capsys.readouterr().err and not out.exists()

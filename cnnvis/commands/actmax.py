@@ -2,9 +2,16 @@
 from cnnvis.commands.options import (
     add_network_args,
     add_output_args,
+    fraction,
     ints,
     network,
+    nonneg_float,
+    nonneg_int,
+    output_file,
     parse_target,
+    positive_float,
+    positive_int,
+    unit_interval,
 )
 
 
@@ -51,27 +58,27 @@ def add_parser(sub):
                    "LAYER:CHANNEL[:I:J] (a channel's mean, one unit, a dense neuron); repeat for more")
     t.add_argument("--top-filters", metavar="LAYER", help="instead: the n channels of LAYER that "
                    "reach the highest mean activation (the 8x8 grid)")
-    t.add_argument("--n", type=int, default=64, help="--top-filters: how many to keep (default 64)")
+    t.add_argument("--n", type=positive_int, default=64, help="--top-filters: how many to keep (default 64)")
     t.add_argument("--candidates", type=ints, help="--top-filters: channels to try (default all)")
     a = p.add_argument_group("gradient ascent")
-    a.add_argument("--steps", type=int, default=200, help="steps per octave (default 200)")
-    a.add_argument("--lr", type=float, default=2.0, help="mean step in pixel levels (default 2)")
+    a.add_argument("--steps", type=positive_int, default=200, help="steps per octave (default 200)")
+    a.add_argument("--lr", type=positive_float, default=2.0, help="mean step in pixel levels (default 2)")
     a.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
-    a.add_argument("--l2", type=float, default=0.0, help="weight of the L2 penalty in the objective")
-    a.add_argument("--decay", type=float, default=0.0, help="L2 decay per step, x <- (1 - decay) x")
-    a.add_argument("--tv", type=float, default=0.0, help="weight of the total-variation penalty")
-    a.add_argument("--jitter", type=int, default=0, help="random shift in pixels per step")
-    a.add_argument("--blur-sigma", type=float, default=0.0, help="Gaussian blur sigma in pixels")
-    a.add_argument("--blur-every", type=int, default=4, help="blur every this many steps")
-    a.add_argument("--octaves", type=int, default=1, help="image scales (conv-layer targets)")
-    a.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves")
-    a.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (conv-layer targets)")
-    a.add_argument("--start", type=float, default=0.5, help="the starting noise's mean brightness, "
+    a.add_argument("--l2", type=nonneg_float, default=0.0, help="weight of the L2 penalty in the objective")
+    a.add_argument("--decay", type=fraction, default=0.0, help="L2 decay per step, x <- (1 - decay) x")
+    a.add_argument("--tv", type=nonneg_float, default=0.0, help="weight of the total-variation penalty")
+    a.add_argument("--jitter", type=nonneg_int, default=0, help="random shift in pixels per step")
+    a.add_argument("--blur-sigma", type=nonneg_float, default=0.0, help="Gaussian blur sigma in pixels")
+    a.add_argument("--blur-every", type=positive_int, default=4, help="blur every this many steps")
+    a.add_argument("--octaves", type=positive_int, default=1, help="image scales (conv-layer targets)")
+    a.add_argument("--octave-scale", type=positive_float, default=1.4, help="size ratio between octaves")
+    a.add_argument("--size", type=positive_int, nargs=2, metavar=("H", "W"), help="image size (conv-layer targets)")
+    a.add_argument("--start", type=unit_interval, default=0.5, help="the starting noise's mean brightness, "
                    "0 (black) .. 1 (white) (default 0.5)")
-    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--seed", type=nonneg_int, default=0)
     o = p.add_argument_group("output")
-    o.add_argument("--gif", help="also write a GIF of the ascent here")
-    o.add_argument("--record-every", type=int, default=10, help="GIF frame every this many steps")
+    o.add_argument("--gif", type=output_file("gif"), help="also write a GIF of the ascent here")
+    o.add_argument("--record-every", type=positive_int, default=10, help="GIF frame every this many steps")
     o.add_argument("--stretch", action="store_true", help="stretch each image's contrast for display")
     add_output_args(o, "actmax.png")
     p.set_defaults(func=run)

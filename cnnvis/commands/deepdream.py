@@ -5,6 +5,9 @@ from cnnvis.commands.options import (
     add_output_args,
     image_input,
     network,
+    nonneg_int,
+    positive_float,
+    positive_int,
 )
 
 
@@ -27,13 +30,13 @@ def add_parser(sub):
     add_image_arg(p)
     p.add_argument("--layer", required=True, help="the layer to amplify")
     p.add_argument("--channel", type=int, help="only this channel of it")
-    p.add_argument("--steps", type=int, default=10, help="steps per octave (default 10)")
-    p.add_argument("--lr", type=float, default=1.5, help="mean step in pixel levels (default 1.5)")
-    p.add_argument("--octaves", type=int, default=4, help="(default 4)")
-    p.add_argument("--octave-scale", type=float, default=1.4, help="(default 1.4)")
-    p.add_argument("--jitter", type=int, help="largest random shift in pixels (default an eighth "
+    p.add_argument("--steps", type=positive_int, default=10, help="steps per octave (default 10)")
+    p.add_argument("--lr", type=positive_float, default=1.5, help="mean step in pixel levels (default 1.5)")
+    p.add_argument("--octaves", type=positive_int, default=4, help="(default 4)")
+    p.add_argument("--octave-scale", type=positive_float, default=1.4, help="(default 1.4)")
+    p.add_argument("--jitter", type=nonneg_int, help="largest random shift in pixels (default an eighth "
                    "of the image's side)")
     p.add_argument("--objective", choices=("squared", "mean"), default="squared")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=nonneg_int, default=0)
     add_output_args(p, "deepdream.png")
     p.set_defaults(func=run)

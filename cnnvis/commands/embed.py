@@ -1,5 +1,12 @@
 """`cnnvis embed`: PCA or t-SNE of a labelled image set's penultimate-layer features."""
-from cnnvis.commands.options import add_network_args, add_output_args, network
+from cnnvis.commands.options import (
+    add_network_args,
+    add_output_args,
+    network,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 
 
 def run(args):
@@ -21,12 +28,12 @@ def add_parser(sub):
     add_network_args(p)
     p.add_argument("--source", choices=("bundled", "fashion-mnist"), default="bundled",
                    help="the bundled 100 samples (default) or the Fashion-MNIST test set")
-    p.add_argument("--limit", type=int, help="use only the first N images")
+    p.add_argument("--limit", type=positive_int, help="use only the first N images")
     p.add_argument("--method", choices=("pca", "tsne"), default="pca",
                    help="tsne needs scikit-learn: pip install 'cnnvis[embed]'")
     p.add_argument("--layer", help="features of this layer (default the one before the logits)")
-    p.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity (default 30)")
-    p.add_argument("--thumbnails", type=int, default=0, help="draw this many images at their points")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--perplexity", type=positive_float, default=30.0, help="t-SNE perplexity (default 30)")
+    p.add_argument("--thumbnails", type=nonneg_int, default=0, help="draw this many images at their points")
+    p.add_argument("--seed", type=nonneg_int, default=0)
     add_output_args(p, "embedding.png")
     p.set_defaults(func=run)

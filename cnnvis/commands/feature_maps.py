@@ -5,6 +5,7 @@ from cnnvis.commands.options import (
     add_output_args,
     image_input,
     network,
+    positive_int,
 )
 
 
@@ -31,7 +32,7 @@ def add_parser(sub):
     add_image_arg(p)
     p.add_argument("--layer", required=True, help="a conv, ReLU or pool layer")
     p.add_argument("--sort", action="store_true", help="strongest channels (mean activation) first")
-    p.add_argument("--top-k", type=int, help="show only the first K channels")
+    p.add_argument("--top-k", type=positive_int, help="show only the first K channels")
     p.add_argument("--scale", choices=("shared", "each"), default="shared",
                    help="one colour scale for all maps (default) or each map its own")
     p.add_argument("--channel", type=int, help="instead: this channel over the image and as a mask")

@@ -1,5 +1,5 @@
 """`cnnvis filters`: a mosaic of a conv layer's kernels (methods/filters.py)."""
-from cnnvis.commands.options import add_network_args, add_output_args, network
+from cnnvis.commands.options import add_network_args, add_output_args, network, positive_int
 
 
 def run(args):
@@ -17,7 +17,7 @@ def add_parser(sub):
                    help="auto: RGB/gray for the first layer, else the L2 norm over input channels")
     p.add_argument("--scaling", default="minmax", choices=("minmax", "symmetric"),
                    help="per filter: its own min..max, or -max|w|..max|w| (0 = gray)")
-    p.add_argument("--max-filters", type=int, default=64, help="show at most this many (default 64)")
-    p.add_argument("--max-channels", type=int, default=8, help="mode channels: input channels shown (default 8)")
+    p.add_argument("--max-filters", type=positive_int, default=64, help="show at most this many (default 64)")
+    p.add_argument("--max-channels", type=positive_int, default=8, help="mode channels: input channels shown (default 8)")
     add_output_args(p, "filters.png")
     p.set_defaults(func=run)

@@ -32,13 +32,7 @@ def build(args):
 
 
 def run(args):
-    from cnnvis.errors import InputError
     from cnnvis.gradcheck import gradcheck_layer
-    if not args.eps > 0 or not args.tol > 0:
-        raise InputError(f"--eps and --tol must be positive, got {args.eps} and {args.tol}")
-    for name in ("batch", "channels", "size", "filters", "features", "outputs"):
-        if getattr(args, name) < 1:
-            raise InputError(f"--{name} must be at least 1, got {getattr(args, name)}")
     layer, shape, training = build(args)
     result = gradcheck_layer(layer, shape, rule=args.rule, eps=args.eps, seed=args.seed,
                              training=training, max_entries=args.max_entries,
@@ -50,32 +44,33 @@ def run(args):
 
 
 def add_parser(sub):
+    from cnnvis.commands.options import fraction, nonneg_int, positive_float, positive_int
     p = sub.add_parser("gradcheck", help="check a layer's backward pass against finite differences "
                        "(float64), printing analytic vs numeric gradients and PASS/FAIL")
     p.add_argument("layer", choices=sorted(LAYERS), help="the layer type to check")
-    p.add_argument("--batch", type=int, default=2, help="batch size of the input (default 2)")
-    p.add_argument("--channels", type=int, default=3, help="input channels of conv, relu, maxpool, "
+    p.add_argument("--batch", type=positive_int, default=2, help="batch size of the input (default 2)")
+    p.add_argument("--channels", type=positive_int, default=3, help="input channels of conv, relu, maxpool, "
                    "flatten, dropout (default 3)")
-    p.add_argument("--size", type=int, default=6, help="input height and width (default 6)")
-    p.add_argument("--filters", type=int, default=4, help="conv output channels (default 4)")
-    p.add_argument("--kernel", type=int, help="conv or pool window (default 3 for conv, 2 for maxpool)")
-    p.add_argument("--stride", type=int, help="conv or pool stride (default 1 for conv, the window for maxpool)")
-    p.add_argument("--padding", type=int, help="conv or pool padding on every side (default 1 for "
+    p.add_argument("--size", type=positive_int, default=6, help="input height and width (default 6)")
+    p.add_argument("--filters", type=positive_int, default=4, help="conv output channels (default 4)")
+    p.add_argument("--kernel", type=positive_int, help="conv or pool window (default 3 for conv, 2 for maxpool)")
+    p.add_argument("--stride", type=positive_int, help="conv or pool stride (default 1 for conv, the window for maxpool)")
+    p.add_argument("--padding", type=nonneg_int, help="conv or pool padding on every side (default 1 for "
                    "conv, 0 for maxpool)")
-    p.add_argument("--features", type=int, default=8, help="dense inputs, softmax classes (default 8)")
-    p.add_argument("--outputs", type=int, default=5, help="dense outputs (default 5)")
-    p.add_argument("--p", type=float, default=0.5, help="dropout probability (default 0.5)")
+    p.add_argument("--features", type=positive_int, default=8, help="dense inputs, softmax classes (default 8)")
+    p.add_argument("--outputs", type=positive_int, default=5, help="dense outputs (default 5)")
+    p.add_argument("--p", type=fraction, default=0.5, help="dropout probability (default 0.5)")
     p.add_argument("--eval", action="store_true", help="check dropout in inference mode (the "
                    "identity) instead of training mode")
     p.add_argument("--rule", choices=("gradient", "deconvnet", "guided"), default="gradient",
                    help="backward rule; at a ReLU, deconvnet and guided are compared with their "
                    "formula (they are not gradients); other layers ignore it (default gradient)")
-    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
-    p.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes "
+    p.add_argument("--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument("--tol", type=positive_float, default=1e-6, help="largest relative error that passes "
                    "(default 1e-6)")
-    p.add_argument("--seed", type=int, default=0, help="seeds the weights, input and sampling (default 0)")
-    p.add_argument("--entries", type=int, default=5, help="entries per tensor shown side by side (default 5)")
-    p.add_argument("--max-entries", type=int, default=500, help="check all entries of a tensor up to "
+    p.add_argument("--seed", type=nonneg_int, default=0, help="seeds the weights, input and sampling (default 0)")
+    p.add_argument("--entries", type=nonneg_int, default=5, help="entries per tensor shown side by side (default 5)")
+    p.add_argument("--max-entries", type=positive_int, default=500, help="check all entries of a tensor up to "
                    "this many, else a seeded sample (default 500)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

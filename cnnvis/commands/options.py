@@ -1,6 +1,12 @@
 """Options shared by the subcommands: which network, which image, which target, where the
-picture goes."""
-from cnnvis.errors import InputError
+picture goes; and the argparse types that check every number and output path as it is parsed
+(a bad one is `cnnvis CMD: error: argument --NAME: ...`, exit status 2, before any work)."""
+import argparse
+import math
+import re
+
+from cnnvis.errors import InputError, OutputError
+from cnnvis.io import check_folder, check_output
 
 MODELS = ("bundled", "hed", "vgg16", "vgg16-notop")
 
@@ -14,7 +20,8 @@ def add_network_args(p):
 
 
 def add_output_args(p, default):
-    p.add_argument("--out", default=default, help=f"the picture to write (PNG, SVG, PDF; default {default})")
+    p.add_argument("--out", default=default, type=output_file("picture"),
+                   help=f"the picture to write (PNG, SVG, PDF; default {default})")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -42,10 +49,15 @@ def add_image_arg(p):
 
 def image_input(net, spec=None):
     """(image uint8 (H, W[, 3]) at the network's input size, network input (1, C, H, W))."""
-    from cnnvis.images import load_image
+    import os
+
+    from cnnvis.datasets import bundled_samples
+    from cnnvis.images import SAMPLES, load_image, missing_image
     spec = spec or ("sample:0" if net.input_shape[0] == 1 else "cat")
+    if not spec.startswith("sample:") and spec not in SAMPLES and not os.path.exists(spec):
+        raise InputError(missing_image(spec, f", or sample:K, the K-th bundled Fashion-MNIST sample "
+                                             f"(K = 0 .. {len(bundled_samples()) - 1})"))
     if spec.startswith("sample:"):
-        from cnnvis.datasets import bundled_samples
         samples = bundled_samples()
         k = spec.split(":", 1)[1]
         if not k.isdigit() or int(k) >= len(samples):
@@ -65,15 +77,72 @@ def parse_target(text):
         if len(rest) not in (1, 3) or not all(v.lstrip("-").isdigit() for v in rest):
             raise InputError(f"a unit is LAYER:CHANNEL or LAYER:CHANNEL:I:J, got {text!r}")
         return Unit(layer, *(int(v) for v in rest))
-    return int(text) if text.isdigit() else text
+    return int(text) if re.fullmatch(r"-?\d+", text) else text  # -1: an index, out of range
 
 
 def ints(text):
-    """'0,3,5' or '0-7' or a mix -> [0, 3, 5] / [0, ..., 7]."""
+    """argparse type: '0,3,5' or '0-7' or a mix -> [0, 3, 5] / [0, ..., 7]."""
     out = []
     for part in text.split(","):
         a, sep, b = part.strip().partition("-")
-        if not a.isdigit() or (sep and not b.isdigit()):
-            raise InputError(f"expected channels like 0,3,5 or 0-7, got {text!r}")
+        if not a.isdigit() or (sep and not b.isdigit()) or (sep and int(b) < int(a)):
+            raise argparse.ArgumentTypeError(f"expected channels like 0,3,5 or 0-7, got {text!r}")
         out += list(range(int(a), int(b) + 1)) if sep else [int(a)]
     return out
+
+
+def sizes(text):
+    """argparse type: '32,64' -> (32, 64), positive integers ('' -> ())."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = (0,)
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive whole numbers like 32,64, got {text!r}")
+    return values
+
+
+def _bounded(convert, noun, least=None, above=None, most=None, below=None):
+    """An argparse type: a finite number (int or float) within the bounds given."""
+    bounds = [f"{op} {v}" for op, v in ((">=", least), (">", above), ("<=", most), ("<", below))
+              if v is not None]
+    wanted = " ".join([noun, " and ".join(bounds)]).strip()
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (least is None or value >= least) and (above is None or value > above)
+                and (most is None or value <= most) and (below is None or value < below)):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+    parse.__name__ = wanted  # what argparse calls the type
+    return parse
+
+
+positive_int = _bounded(int, "a whole number", least=1)
+nonneg_int = _bounded(int, "a whole number", least=0)
+positive_float = _bounded(float, "a finite number", above=0)
+nonneg_float = _bounded(float, "a finite number", least=0)
+fraction = _bounded(float, "a finite number", least=0, below=1)  # a probability that must leave some
+unit_interval = _bounded(float, "a finite number", least=0, most=1)
+
+
+def output_file(kind):
+    """An argparse type: a path for an output of ``kind`` (see cnnvis.io.KINDS), checked now."""
+    def parse(text):
+        try:
+            return check_output(text, kind)
+        except OutputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = f"{kind} file"
+    return parse
+
+
+def output_folder(text):
+    """argparse type: a folder to write into, checked now."""
+    try:
+        return check_folder(text)
+    except OutputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

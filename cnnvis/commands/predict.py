@@ -5,6 +5,7 @@ from cnnvis.commands.options import (
     add_output_args,
     image_input,
     network,
+    positive_int,
 )
 
 
@@ -23,6 +24,6 @@ def add_parser(sub):
     p = sub.add_parser("predict", help="top-k predicted classes of an image")
     add_network_args(p)
     add_image_arg(p)
-    p.add_argument("--k", type=int, default=5, help="(default 5)")
+    p.add_argument("--k", type=positive_int, default=5, help="(default 5)")
     add_output_args(p, "predictions.png")
     p.set_defaults(func=run)

@@ -1,5 +1,5 @@
 """`cnnvis top-patches`: the image patches where chosen channels fire most in a dataset."""
-from cnnvis.commands.options import add_network_args, add_output_args, ints, network
+from cnnvis.commands.options import add_network_args, add_output_args, ints, network, positive_int
 
 
 def run(args):
@@ -22,8 +22,8 @@ def add_parser(sub):
     p.add_argument("--channels", type=ints, default=[0, 1, 2, 3], help="e.g. 0,3,5 or 0-7 (default 0-3)")
     p.add_argument("--source", default="bundled",
                    help="'bundled' (the Fashion-MNIST samples, default) or a folder of images")
-    p.add_argument("--k", type=int, default=9, help="patches per channel (default 9)")
-    p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    p.add_argument("--k", type=positive_int, default=9, help="patches per channel (default 9)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="images per forward pass (default 32)")
     p.add_argument("--inside", action="store_true",
                    help="only units whose whole receptive field lies inside the image")
     p.add_argument("--project", choices=("deconvnet", "guided"),

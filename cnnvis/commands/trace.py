@@ -17,18 +17,20 @@ def run(args):
 
 
 def add_parser(sub):
+    from cnnvis.commands.options import nonneg_int, output_file, positive_int
     p = sub.add_parser("trace", help="trace a tiny CNN by hand: forward values, max-pool switches, and "
                        "the backward pass under the gradient, deconvnet and guided rules")
-    p.add_argument("--seed", type=int, default=0, help="draws the integer weights and input (default 0)")
-    p.add_argument("--size", type=int, default=6, help="input height and width (default 6)")
-    p.add_argument("--in-channels", type=int, default=1, help="input channels (default 1)")
-    p.add_argument("--channels", type=int, default=1, help="conv filters (default 1)")
-    p.add_argument("--kernel", type=int, default=3, help="conv kernel size (default 3)")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="draws the integer weights and input (default 0)")
+    p.add_argument("--size", type=positive_int, default=6, help="input height and width (default 6)")
+    p.add_argument("--in-channels", type=positive_int, default=1, help="input channels (default 1)")
+    p.add_argument("--channels", type=positive_int, default=1, help="conv filters (default 1)")
+    p.add_argument("--kernel", type=positive_int, default=3, help="conv kernel size (default 3)")
     p.add_argument("--rule", choices=("all", "gradient", "deconvnet", "guided"), default="all",
                    help="backward rule(s) to show side by side (default all)")
     p.add_argument("--target", type=int, choices=(0, 1), help="class whose logit is explained "
                    "(default: the predicted one)")
     p.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                    help="output format (default text)")
-    p.add_argument("--out", help="write to this file instead of printing")
+    p.add_argument("--out", type=output_file("text"), help="write to this file (.txt, .md, .tex) "
+                   "instead of printing")
     p.set_defaults(func=run)

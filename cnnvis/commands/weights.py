@@ -1,4 +1,5 @@
 """`cnnvis weights fetch | convert | info`: download, convert and inspect weights files."""
+from cnnvis.commands.options import output_file, output_folder
 from cnnvis.errors import InputError
 
 FETCH_HELP = """Download Keras's official VGG16 weights (ImageNet) and verify them. Keras publishes
@@ -66,7 +67,7 @@ def add_parser(sub):
     f.add_argument("name", choices=["vgg16"], help="the weights to download")
     f.add_argument("--notop", action="store_true", help="the conv stack only (no fc layers), 58 MB "
                    "instead of 553 MB")
-    f.add_argument("--dest", help="folder to save into (default $CNNVIS_HOME/weights or "
+    f.add_argument("--dest", type=output_folder, help="folder to save into (default $CNNVIS_HOME/weights or "
                    "~/.cnnvis/weights)")
     f.add_argument("--sha256", help="expected SHA-256 (hex); default: Keras's published MD5")
     f.add_argument("--url", help="download from here instead (a mirror, or a file:// URL)")
@@ -75,7 +76,7 @@ def add_parser(sub):
     from cnnvis.weights.loading import FORMATS
     c = cmds.add_parser("convert", help="convert any readable weights file to cnnvis's format")
     c.add_argument("input", help="a cnnvis, Keras 2, Keras 3 (.weights.h5) or torchvision (.pt/.pth) file")
-    c.add_argument("output", help="the cnnvis .h5 file to write")
+    c.add_argument("output", type=output_file("weights"), help="the cnnvis .h5 file to write")
     c.add_argument("--format", choices=list(FORMATS), help="the input format (default: detected)")
     c.add_argument("--class-names", help="a text file, one class name per line, replacing the file's")
     c.add_argument("--map", action="append", metavar="FILE_NAME=LAYER",

@@ -28,7 +28,8 @@ def read_samples(path):
     except FileNotFoundError:
         raise InputError(f"sample file not found: {path}; reinstall cnnvis") from None
     except (KeyError, ValueError, OSError) as exc:
-        raise InputError(f"{path} is not a cnnvis sample file ({exc})") from None
+        raise InputError(f"{path} is not a cnnvis sample file ({exc}); give a file written by "
+                         "write_samples, or reinstall cnnvis for the bundled one") from None
 
 
 def bundled_samples():

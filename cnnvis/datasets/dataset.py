@@ -20,7 +20,8 @@ class Dataset:
         self.labels = np.asarray(self.labels).astype(np.int64)
         self.class_names = tuple(self.class_names)
         if len(self.images) != len(self.labels):
-            raise InputError(f"{self.name}: {len(self.images)} images but {len(self.labels)} labels")
+            raise InputError(f"{self.name}: {len(self.images)} images but {len(self.labels)} labels; "
+                             "give one label per image")
         if len(self.labels) and not 0 <= self.labels.min() <= self.labels.max() < len(self.class_names):
             raise InputError(f"{self.name}: labels must lie in 0 .. {len(self.class_names) - 1}, got "
                              f"{self.labels.min()} .. {self.labels.max()}")
@@ -35,6 +36,7 @@ class Dataset:
     def split(self, n, seed=0):
         """(n images drawn at random with ``seed``, the other len - n), e.g. train / validation."""
         if not 0 < n < len(self):
-            raise InputError(f"cannot split {len(self)} images into {n} and {len(self) - n}")
+            raise InputError(f"cannot split {len(self)} images into {n} and {len(self) - n}; give "
+                             f"0 < n < {len(self)}")
         order = np.random.default_rng(seed).permutation(len(self))
         return self.subset(np.sort(order[:n])), self.subset(np.sort(order[n:]))

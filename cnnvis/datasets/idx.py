@@ -22,9 +22,10 @@ def read_bytes(path):
         with open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
-        raise InputError(f"dataset file not found: {path}") from None
+        raise InputError(f"dataset file not found: {path}; give the folder holding the IDX files, "
+                         "or download them") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path} ({exc})") from None
+        raise InputError(f"cannot read {path} ({exc}); check the path and its permissions") from None
     if data[:2] == GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
@@ -45,7 +46,7 @@ def parse_idx(data, path="<bytes>", ndim=None):
                          f"({'images' if ndim == 3 else 'labels'}); are the file names swapped?")
     header = 4 + 4 * d
     if len(data) < header:
-        raise InputError(f"{path} is truncated: its header is cut short")
+        raise InputError(f"{path} is truncated: its header is cut short; download it again")
     shape = tuple(int(v) for v in np.frombuffer(data, ">u4", count=d, offset=4))
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) - header != expected:
@@ -88,5 +89,6 @@ def read_split(folder, split):
         raise InputError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds "
                          f"{len(labels)} labels; one of them is from another dataset")
     if images.dtype != np.uint8:
-        raise InputError(f"{paths[0]} holds {images.dtype} pixels; expected uint8 images")
+        raise InputError(f"{paths[0]} holds {images.dtype} pixels; expected uint8 images: give "
+                         "the MNIST or Fashion-MNIST image files")
     return images, labels

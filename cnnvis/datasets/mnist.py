@@ -37,13 +37,15 @@ def read_digits_csv(path):
     try:
         table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, ndmin=2)
     except ValueError as exc:
-        raise InputError(f"{path} is not a CSV of integers ({exc})") from None
+        raise InputError(f"{path} is not a CSV of integers ({exc}); give rows of 785 integers: "
+                         "784 pixels, then the label") from None
     if table.shape[1] != 785:
         raise InputError(f"{path}: rows have {table.shape[1]} values; expected 785 "
                          "(28x28 pixels, then the label)")
     pixels, labels = table[:, :784], table[:, 784]
     if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise InputError(f"{path}: pixels must lie in 0..255 and labels in 0..9")
+        raise InputError(f"{path}: pixels must lie in 0..255 and labels in 0..9; is it another "
+                         "dataset, or scaled?")
     return Dataset(pixels.reshape(-1, 28, 28).astype(np.uint8), labels, CLASS_NAMES, "mnist-5k")
 
 

@@ -3,7 +3,8 @@
 A source is
   * 'bundled': the bundled Fashion-MNIST samples (cnnvis.datasets.bundled_samples);
   * a Dataset, or an array of images (N, H, W) or (N, H, W, C) in [0, 255];
-  * a folder: its PNG/JPEG/BMP/GIF/TIFF files in sorted name order, each loaded when needed;
+  * a folder: its PNG/JPEG/BMP/GIF/TIFF files in sorted name order, each loaded when needed
+    (hidden files, such as a killed write's temporary .NAME.XXXXXXXX.tmp.png, are skipped);
   * any other iterable (a generator, say) of images (H, W[, C]) in [0, 255], pulled one at a time.
 batches(source, batch_size) yields (first index, images (B, H, W[, C])); folders are resized
 to ``size`` (H, W) and converted to ``mode`` ('RGB' or 'L') as they are read.
@@ -19,15 +20,16 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".
 
 
 def image_names(folder):
-    """The names of the image files in ``folder`` (IMAGE_EXTENSIONS, any case), sorted."""
-    return sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+    """The names of the image files in ``folder`` (IMAGE_EXTENSIONS, any case, not hidden), sorted."""
+    return sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith("."))
 
 
 def folder_images(folder, size=None, mode="RGB"):
     """A generator of the images in ``folder`` (sorted by name), loaded one at a time."""
     names = image_names(folder)
     if not names:
-        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}")
+        raise InputError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder {folder}; give a "
+                         "folder of image files")
     return (load_image(os.path.join(folder, f), size=size, mode=mode) for f in names)
 
 

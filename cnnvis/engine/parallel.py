@@ -12,10 +12,12 @@ and when another process competes for the cores each synchronisation can wait a 
 tick. Measured here with four other jobs running: a VGG16 layer that takes 20 ms alone took
 6 s, against PyTorch's 3-7x slowdown. Splitting once per operation degrades like PyTorch.
 
-CNNVIS_NUM_THREADS sets the number of threads (default: the cores this process may use).
+CNNVIS_NUM_THREADS sets the number of threads (default: the cores this process may use); a
+value that is not a whole number >= 1 is warned about, once, and the default used.
 """
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,13 +28,17 @@ _local = threading.local()
 
 def num_threads():
     """Threads used by the CPU kernels: $CNNVIS_NUM_THREADS, else the usable cores."""
-    env = os.environ.get("CNNVIS_NUM_THREADS")
-    if env:
-        return max(1, int(env))
+    env = os.environ.get("CNNVIS_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return int(env)
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    if env:
+        warnings.warn(f"CNNVIS_NUM_THREADS={env!r} is not a whole number >= 1, so it is ignored: using the "
+                      f"default, {cores} threads (the cores this process may use); set it to e.g. 2, or unset it")
+    return cores
 
 
 def _pool(n):

@@ -3,10 +3,20 @@
 FGSM: Goodfellow, Shlens & Szegedy, "Explaining and Harnessing Adversarial Examples",
 ICLR 2015. Iterative FGSM: Kurakin, Goodfellow & Bengio, "Adversarial Examples in the
 Physical World", ICLR workshop 2017. Numbers match Captum's robust.FGSM and robust.PGD
-(norm='Linf', no random start), whose loss is the same cross-entropy -log p_target, with two
-differences: the gradient here comes from the logits (p - onehot), so it stays finite where
-a probability underflows to 0 (Captum's default loss then gives NaN and leaves x as it is),
-and every input moves by sign(gradient), where Captum leaves those with |gradient| <= 1e-6.
+(norm='Linf', no random start) given the same loss:
+
+* loss='cross-entropy' (the default): -log softmax(logits)[t], its gradient taken from the
+  logits (p - onehot), so it stays finite where a probability underflows to 0. On a network
+  that ends in a Softmax this is Captum's default loss on the whole model.
+* loss='nll': -log(outputs[t]) on the network's raw outputs, Captum's default loss whatever
+  the last layer: the cross-entropy after a final Softmax (but NaN where p_t underflows),
+  the negative log of a logit otherwise.
+* a callable (outputs, t) -> (loss (N,), d loss / d outputs (N, K)), on the raw outputs
+  (the step uses the gradient; the loss is there to check the gradient against).
+
+As Captum, an input whose gradient is at most ZERO_GRADIENT in size is left where it is:
+where the gradient is zero in exact arithmetic, float32 rounding noise (1e-7) must not
+decide the direction of a step.
 
 Units. ``unit='pixel'``: epsilon in grey levels of the image, [0, 255] (one level is 1/255
 of the range each input channel can take: scale / std in input units, see
@@ -22,6 +32,8 @@ from ..progress import bar
 from .targets import Unit, ends_in_softmax, logits_layer, resolve
 
 UNITS = ("pixel", "input")
+LOSSES = ("cross-entropy", "nll")
+ZERO_GRADIENT = 1e-6  # Captum's zero_thresh: |d loss / d input| at most this moves nothing
 
 
 class Adversarial(NamedTuple):
@@ -64,18 +76,53 @@ def _probs(net, x):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _loss_gradient(net, p, classes):
-    """d(-log p_class)/dx for each image, from the probabilities p of the last forward pass:
-    backward from the logits with the seed p - onehot(class)."""
-    xp = array_module(p)
-    seed = p.copy()
-    seed[xp.arange(len(classes)), xp.asarray(classes)] -= 1
-    return net.backward(seed, start=logits_layer(net))
+def cross_entropy(logits, classes):
+    """-log softmax(logits)[class] per image (N,), and its gradient p - onehot(class) (N, K)."""
+    xp = array_module(logits)
+    rows, cols = xp.arange(len(classes)), xp.asarray(classes)
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = xp.exp(z)
+    grad = e / e.sum(axis=1, keepdims=True)  # p, as the Softmax layer computes it
+    grad[rows, cols] -= 1
+    return xp.log(e.sum(axis=1)) - z[rows, cols], grad
 
 
-def _setup(net, x, target, epsilon, unit):
+def negative_log(outputs, classes):
+    """-log(outputs[class]) per image (N,), and its gradient -1 / outputs[class] at the class.
+    A logit <= 0 gives a NaN loss and an infinite or negative-reciprocal gradient, as Captum's."""
+    xp = array_module(outputs)
+    rows, cols = xp.arange(len(classes)), xp.asarray(classes)
+    grad = xp.zeros_like(outputs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grad[rows, cols] = -1 / outputs[rows, cols]
+        return -xp.log(outputs[rows, cols]), grad
+
+
+def _loss_gradient(net, loss, classes):
+    """d loss / dx for each image at the last forward pass: backward from the layer the loss
+    reads (the logits for 'cross-entropy', the output otherwise) with d loss / d that layer."""
+    layer = logits_layer(net) if loss == "cross-entropy" else net.output
+    outputs = net.activations[layer]
+    function = {"cross-entropy": cross_entropy, "nll": negative_log}.get(loss, loss)
+    grad = array_module(outputs).asarray(function(outputs, classes)[1], dtype=outputs.dtype)
+    if grad.shape != outputs.shape:
+        raise InputError(f"the loss returned a gradient of shape {tuple(grad.shape)} for outputs of "
+                         f"shape {tuple(outputs.shape)}; return (loss, d loss / d outputs)")
+    return net.backward(grad, start=layer)
+
+
+def _step(x, g, amount):
+    """x + amount * sign(g), except where |g| <= ZERO_GRADIENT (left as it is)."""
+    xp = array_module(x)
+    return xp.where(xp.abs(g) > ZERO_GRADIENT, x + amount * xp.sign(g), x)
+
+
+def _setup(net, x, target, epsilon, unit, loss):
     if unit not in UNITS:
         raise InputError(f"unit must be one of {UNITS}, got {unit!r}")
+    if not callable(loss) and loss not in LOSSES:
+        raise InputError(f"loss must be one of {LOSSES} or a function (outputs, target) -> "
+                         f"(loss, d loss / d outputs), got {loss!r}")
     if epsilon < 0:
         raise InputError(f"epsilon must be >= 0, got {epsilon}")
     targets = resolve(net, x, target)
@@ -97,32 +144,36 @@ def _result(x, x_adv, probs_before, probs_after, size):
                        np.sqrt((delta ** 2).sum(axis=1)))
 
 
-def fgsm(net, x, target="predicted", epsilon=2.0, unit="pixel", targeted=False, clip=True):
-    """x_adv = clip(x + s * epsilon * sign(d J(x, t) / dx)),  J = -log softmax(logits)[t]
+def fgsm(net, x, target="predicted", epsilon=2.0, unit="pixel", targeted=False, clip=True,
+         loss="cross-entropy"):
+    """x_adv = clip(x + s * epsilon * sign(d J(x, t) / dx)),  J = the loss, by default
+    'cross-entropy' -log softmax(logits)[t] (or 'nll', or a callable: see the module docstring)
 
     Untargeted (s = +1): t is the true class (default: the prediction), pushed down.
-    Targeted (s = -1): t is the class wanted, pulled up. clip keeps x_adv inside the inputs
-    that real images give (input_range). epsilon in ``unit`` (see the module docstring).
+    Targeted (s = -1): t is the class wanted, pulled up. Inputs whose gradient is at most
+    ZERO_GRADIENT stay. clip keeps x_adv inside the inputs that real images give
+    (input_range). epsilon in ``unit`` (see the module docstring).
     """
-    classes, x, probs, size, lo, hi = _setup(net, x, target, epsilon, unit)
+    classes, x, probs, size, lo, hi = _setup(net, x, target, epsilon, unit, loss)
     xp = array_module(x)
     sign = -1 if targeted else 1
-    x_adv = x + sign * epsilon * size * xp.sign(_loss_gradient(net, probs, classes))
+    x_adv = _step(x, _loss_gradient(net, loss, classes), sign * epsilon * size)
     if clip:
         x_adv = xp.minimum(xp.maximum(x_adv, lo), hi)
     return _result(x, x_adv, probs, _probs(net, x_adv), size)
 
 
 def iterative_fgsm(net, x, target="predicted", epsilon=4.0, step=1.0, steps=None, unit="pixel",
-                   targeted=False, clip=True, progress=None):
+                   targeted=False, clip=True, progress=None, loss="cross-entropy"):
     """Kurakin et al.'s basic iterative method: ``steps`` FGSM steps of size ``step``, each
     followed by clipping to the epsilon-ball around x (L-infinity) and to input_range:
 
         x_0 = x,   x_{k+1} = clip_range(clip_{x, eps}(x_k + s * step * sign(d J(x_k, t) / dx)))
 
-    steps default: min(eps/step + 4, 1.25 eps/step) (the paper's rule, with step = 1 grey level).
+    J: the loss, 'cross-entropy' by default (see fgsm). steps default: min(eps/step + 4,
+    1.25 eps/step) (the paper's rule, with step = 1 grey level).
     """
-    classes, x, probs, size, lo, hi = _setup(net, x, target, epsilon, unit)
+    classes, x, probs, size, lo, hi = _setup(net, x, target, epsilon, unit, loss)
     if step <= 0:
         raise InputError(f"step must be > 0, got {step}")
     if steps is None:
@@ -136,7 +187,7 @@ def iterative_fgsm(net, x, target="predicted", epsilon=4.0, step=1.0, steps=None
         ball_lo, ball_hi = xp.maximum(ball_lo, lo), xp.minimum(ball_hi, hi)
     x_adv, p = x, probs
     for _ in bar(range(int(steps)), desc="Iterative FGSM", unit="step", progress=progress):
-        x_adv = x_adv + sign * step * size * xp.sign(_loss_gradient(net, p, classes))
+        x_adv = _step(x_adv, _loss_gradient(net, loss, classes), sign * step * size)
         x_adv = xp.minimum(xp.maximum(x_adv, ball_lo), ball_hi)
         p = _probs(net, x_adv)
     return _result(x, x_adv, probs, p, size)

@@ -55,7 +55,8 @@ def penultimate_layer(net):
         return net.output
     (source,) = net.inputs_of(logits)
     if source == INPUT:
-        raise InputError(f"{net.name} has no layer before its logits layer {logits!r}")
+        raise InputError(f"{net.name} has no layer before its logits layer {logits!r}; give the "
+                         "layer whose features to embed (layer=)")
     return source
 
 

@@ -39,7 +39,8 @@ def conv_layer(net, layer=None):
     convs = [node.name for node in net.nodes if isinstance(node, Conv2D)]
     if layer is None:
         if not convs:
-            raise InputError(f"{net.name} has no Conv2D layer whose filters could be shown")
+            raise InputError(f"{net.name} has no Conv2D layer whose filters could be shown; give a "
+                             "network with convolutions")
         return convs[0]
     net.index(layer)
     if layer not in convs:
@@ -77,7 +78,8 @@ def filter_images(net, layer=None, mode="auto", scaling="minmax"):
         raise InputError(f"mode 'rgb' needs 3 input channels; {layer!r} has {c}: use 'norm', "
                          "'strongest' or 'channels'")
     if mode == "gray" and c != 1:
-        raise InputError(f"mode 'gray' needs 1 input channel; {layer!r} has {c}")
+        raise InputError(f"mode 'gray' needs 1 input channel; {layer!r} has {c}: use 'rgb' "
+                         "(3 input channels), 'norm', 'strongest' or 'channels'")
     strongest = None
     if mode == "rgb":
         if net.preprocessing.channel_order == "BGR" and net.index(layer) == 0:

@@ -63,7 +63,8 @@ def make_baseline(x, baseline="zeros", blur_sigma=5.0):
         return xp.broadcast_to(b, x.shape).copy()
     except ValueError:
         raise InputError(f"a baseline of shape {tuple(b.shape)} does not fit inputs of shape "
-                         f"{tuple(x.shape)}") from None
+                         f"{tuple(x.shape)}; give one (C, H, W) image or an array of the "
+                         "inputs' shape") from None
 
 
 def integrated_gradients(net, x, target, baseline="zeros", steps=50, method="gausslegendre",

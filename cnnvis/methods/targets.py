@@ -21,6 +21,7 @@ from ..layers import Softmax
 SCORES = ("logit", "prob")
 REDUCTIONS = ("mean", "sum", "max")
 SEEDS = ("one-hot", "activation")
+LISTED = 20  # class_index's error lists the classes of a network with at most this many
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,23 @@ def logits_layer(net):
     return net.inputs_of(net.output)[0] if ends_in_softmax(net) else net.output
 
 
+def has_classes(net):
+    """Whether the network ends in class scores (a vector per image), not a feature map."""
+    return len(net.output_shapes()[logits_layer(net)]) == 1
+
+
+def no_classes_error(net, x):
+    """The TargetError for a class target on a network without classes (a conv stack such as
+    VGG16 without its top), proposing a unit: the most active channel of its last layer on x."""
+    last = net.output
+    a = to_host(net.forward(x, until=last))
+    channel = int(a.reshape(len(a), a.shape[1], -1).mean(axis=(0, 2)).argmax())
+    return TargetError(f"{net.name} has no classes: its last layer {last!r} outputs a feature map "
+                       f"{tuple(a.shape[1:])}, not class scores, so there is no class to predict or "
+                       f"name. Explain a unit instead, e.g. the most active channel here: "
+                       f"Unit({last!r}, {channel}) (on the command line: --target {last}:{channel})")
+
+
 def probs_layer(net):
     """Name of the final Softmax layer; a TargetError if the network has none."""
     if not ends_in_softmax(net):
@@ -60,16 +78,20 @@ def probs_layer(net):
 
 
 def class_index(net, name):
-    """Index of class ``name`` (case-insensitive), with close matches in the error."""
+    """Index of class ``name`` (case-insensitive); the error lists the classes when there are
+    few (LISTED), and the names that contain ``name`` or come close to it."""
     names = net.class_names or []
     lowered = [n.lower() for n in names]
     if name.lower() in lowered:
         return lowered.index(name.lower())
     if not names:
-        raise TargetError(f"{net.name} has no class names; give the class as an index")
-    close = difflib.get_close_matches(name.lower(), lowered, n=5)
-    hint = f"; did you mean {', '.join(repr(names[lowered.index(c)]) for c in close)}?" if close else ""
-    raise TargetError(f"no class {name!r} in {net.name}{hint}")
+        raise TargetError(f"{net.name} has no class names, so no class is called {name!r}; give the class as "
+                          f"an index 0 .. {net.output_shapes()[logits_layer(net)][0] - 1}")
+    close = [n for n in lowered if name.lower() in n][:5] or difflib.get_close_matches(name.lower(), lowered, n=5)
+    hint = f"did you mean {', '.join(repr(names[lowered.index(c)]) for c in close)}? " if close else ""
+    classes = (f"the classes are {', '.join(map(repr, names))}" if len(names) <= LISTED else
+               f"there are {len(names)} class names (net.class_names)")
+    raise TargetError(f"no class {name!r} in {net.name}; {hint}{classes}; or give an index 0 .. {len(names) - 1}")
 
 
 def _one(net, t, predicted_index):
@@ -108,6 +130,8 @@ def resolve(net, x, target):
     """
     n = len(x)
     targets = per_image(target, n)
+    if any(isinstance(t, (str, int, np.integer)) for t in targets) and not has_classes(net):
+        raise no_classes_error(net, x)
     predicted = [None] * n
     if any(isinstance(t, str) and t == "predicted" for t in targets):
         logits = to_host(net.forward(x, until=logits_layer(net)))
@@ -175,9 +199,14 @@ def target_scores(a, targets):
 def check_unit(t, shape):
     """A TargetError unless unit t exists in a layer whose one-sample output has ``shape``."""
     if t.channel is not None and not 0 <= t.channel < shape[0]:
-        raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range")
-    if t.i is not None and (len(shape) != 3 or not (0 <= t.i < shape[1] and 0 <= t.j < shape[2])):
-        raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map")
+        raise TargetError(f"layer {t.layer!r} has {shape[0]} channels; channel {t.channel} is out of range: "
+                          f"give one of 0 .. {shape[0] - 1}")
+    if t.i is not None and len(shape) != 3:
+        raise TargetError(f"layer {t.layer!r} has no spatial map (its output is {tuple(shape)}): give "
+                          "a unit as LAYER:CHANNEL, without I:J")
+    if t.i is not None and not (0 <= t.i < shape[1] and 0 <= t.j < shape[2]):
+        raise TargetError(f"unit ({t.i}, {t.j}) is outside layer {t.layer!r}'s {tuple(shape[1:])} map: "
+                          f"give 0 <= I < {shape[1]} and 0 <= J < {shape[2]}")
 
 
 def activation_seed(a, seed):

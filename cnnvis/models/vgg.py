@@ -52,7 +52,8 @@ def vgg(blocks, input_shape, hidden, classes, include_top=True, dropout=0.5, see
     if include_top:
         shrink = 2 ** len(blocks)
         if h // shrink < 1 or w // shrink < 1:
-            raise InputError(f"a {h}x{w} input is too small for {len(blocks)} pooling blocks")
+            raise InputError(f"a {h}x{w} input is too small for {len(blocks)} pooling blocks; give "
+                             f"at least {2 ** len(blocks)} pixels a side, or fewer blocks")
         layers += dense_head(width * (h // shrink) * (w // shrink), hidden, classes, dropout, rng, init)
     return Network(layers, input_shape, preprocessing, class_names if include_top else None, name)
 

@@ -125,7 +125,8 @@ def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, 
     """Every method of PICTURES (Score-CAM only when ``scorecam``) on one image x (1, C, H, W):
     [(title, picture, kind)], as method_picture draws them, classes scored as each paper does."""
     if len(x) != 1:
-        raise InputError(f"method_pictures explains one image; got a batch of {len(x)}")
+        raise InputError(f"method_pictures explains one image; got a batch of {len(x)}: pass x[:1], "
+                         "or call it once per image")
     t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
     return [(title, *method_picture(net, x, method, t, layer, samples=smooth_samples,
                                     steps=ig_steps, progress=progress))

@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..io import atomic_path
+from ..io import atomic_path, check_output
 from .mosaic import as_rgb
 
 
@@ -49,6 +49,7 @@ def overlay(image, heatmap, alpha=0.5, cmap="jet", lo=None, hi=None):
 
 def save_png(image, path):
     """Write a uint8-able image (H, W[, 3|4]) as PNG, atomically. Returns path."""
+    check_output(path, "png")
     arr = to_uint8(image)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
@@ -65,8 +66,8 @@ def new_figure(width=6.0, height=4.0, dpi=100):
 
 
 def save_figure(fig, path, dpi=None):
-    """Save a Figure atomically (format from the extension). Returns path."""
-    fmt = str(path).rsplit(".", 1)[-1].lower()
+    """Save a Figure atomically, in the format of the extension (io.KINDS['picture']). Returns path."""
+    fmt = check_output(path, "picture").rsplit(".", 1)[-1].lower()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
     return path

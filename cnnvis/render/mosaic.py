@@ -20,9 +20,11 @@ def mosaic(images, cols=None, gap=1, zoom=1, background=1.0):
     times (nearest), ``gap`` pixels of ``background`` apart. Returns (H, W, 3) float."""
     images = [as_rgb(im).astype(np.float64) for im in images]
     if not images:
-        raise InputError("no images to tile")
+        raise InputError("no images to tile: the list is empty; give at least one image (a "
+                         "count such as max_filters or n of 0 selects none)")
     if len({im.shape for im in images}) > 1:
-        raise InputError(f"mosaic images must have one size, got {sorted({im.shape for im in images})}")
+        raise InputError(f"mosaic images must have one size, got {sorted({im.shape for im in images})}; "
+                         "resize them to one size first")
     if zoom > 1:
         images = [im.repeat(zoom, axis=0).repeat(zoom, axis=1) for im in images]
     n = len(images)

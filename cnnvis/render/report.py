@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..io import atomic_path, write_text
+from ..errors import OutputError
+from ..io import atomic_path, check_folder, write_text
 from .common import save_figure, save_png
 
 STYLE = """
@@ -56,16 +57,19 @@ class Report:
     def __init__(self, title, out_dir, intro=""):
         self.title, self.out_dir, self.intro = title, str(out_dir), intro
         self.sections, self.errors = [], []
-        os.makedirs(os.path.join(self.out_dir, "images"), exist_ok=True)
+        os.makedirs(check_folder(os.path.join(self.out_dir, "images")), exist_ok=True)
 
     @contextmanager
     def section(self, title, what, params=None):
         """A section; its time is measured around the block. An exception inside does not stop
-        the report: it is shown in red in the section and listed in ``report.errors``."""
+        the report: it is shown in red in the section and listed in ``report.errors``; but an
+        OutputError (a full disk, say) does, as every later section would fail the same way."""
         sec = Section(self, title, what, params or {})
         started = time.perf_counter()
         try:
             yield sec
+        except OutputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - shown in the page and counted, never hidden
             sec.error = f"{type(exc).__name__}: {exc}"
             self.errors.append((title, sec.error, traceback.format_exc()))

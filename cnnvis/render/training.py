@@ -3,7 +3,7 @@ import numpy as np
 from PIL import Image
 
 from ..engine import to_host
-from ..io import atomic_path
+from ..io import atomic_path, check_output
 from ..methods.filters import conv_layer
 from ..progress import bar
 from .common import image_grid, new_figure, normalize, save_figure, to_uint8
@@ -66,6 +66,7 @@ def figure_pixels(fig):
 def save_gif(frames, path, seconds_per_frame=0.7, hold_last=3):
     """Write uint8 RGB frames (same size) as a looping GIF, atomically; the last frame is
     shown hold_last times as long. Returns path."""
+    check_output(path, "gif")
     images = [Image.fromarray(f) for f in frames]
     durations = [int(1000 * seconds_per_frame)] * len(images)
     durations[-1] *= hold_last

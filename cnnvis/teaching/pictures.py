@@ -14,7 +14,7 @@ from matplotlib import colormaps
 from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
-from ..io import atomic_path
+from ..io import atomic_path, check_output
 from ..render.attribution import PERCENTILE, saliency_image, signed_image
 from ..render.common import new_figure, overlay
 
@@ -25,6 +25,7 @@ def save_png(fig, path):
     """Save the figure at its own size (no tight box) as a 256-colour PNG: a median-cut
     palette with Floyd-Steinberg dithering looks like the RGB figure at a third of its bytes.
     Returns path."""
+    check_output(path, "png")
     fig.canvas.draw()
     rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
     palette = rgb.quantize(256, method=Image.Quantize.MEDIANCUT)

@@ -50,6 +50,8 @@ class History:
                 data = json.load(f)
             return cls(data["config"], data["epochs"])
         except FileNotFoundError:
-            raise InputError(f"history file not found: {path}") from None
+            raise InputError(f"history file not found: {path}; give the history.json a training run "
+                             "wrote (`cnnvis train --out DIR` writes DIR/checkpoints/history.json)") from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path} is not a cnnvis training history ({exc})") from None
+            raise InputError(f"{path} is not a cnnvis training history ({exc}); give the "
+                             "history.json a training run wrote") from None

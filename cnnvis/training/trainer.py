@@ -44,7 +44,8 @@ def trainable_layers(net, frozen=()):
         net.index(name)  # a LayerNotFoundError for a misspelt name
     layers = [node for node in net.nodes if node.params and node.name not in frozen]
     if not layers:
-        raise InputError("every layer with parameters is frozen: nothing to train")
+        raise InputError("every layer with parameters is frozen: nothing to train; leave at least "
+                         "one of them out of frozen=")
     return layers
 
 

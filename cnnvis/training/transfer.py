@@ -21,7 +21,8 @@ def conv_base(net):
     """Names of net's layers up to and including its last max-pool: the convolutional base."""
     pools = [node.name for node in net.nodes if isinstance(node, MaxPool2D)]
     if not pools:
-        raise InputError(f"{net.name} has no max-pool closing a conv base to transfer")
+        raise InputError(f"{net.name} has no max-pool closing a conv base to transfer; give a "
+                         "network whose conv blocks end in MaxPool2D, such as a VGG")
     return net.names[:net.index(pools[-1]) + 1]
 
 

@@ -14,11 +14,13 @@ def set_params(net, name, values, source):
     arrays = layer.arrays()
     for key, current in arrays.items():
         if key not in values:
-            raise WeightsError(f"{source}: no {key} for layer {name!r}")
+            raise WeightsError(f"{source}: no {key} for layer {name!r}; the file is incomplete or for "
+                               "another architecture")
         value = np.asarray(values[key])
         if value.shape != current.shape:
             raise WeightsError(f"{source}: layer {name!r} {key} has shape {value.shape}, the network "
-                               f"needs {tuple(current.shape)}")
+                               f"needs {tuple(current.shape)}; is the file for another architecture or "
+                               "number of classes?")
         if not np.all(np.isfinite(value)):
             raise WeightsError(f"{source}: layer {name!r} {key} contains NaN or infinite values; "
                                "the file is corrupt or came from a diverged training run")

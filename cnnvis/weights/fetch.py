@@ -16,7 +16,7 @@ import os
 import urllib.error
 import urllib.request
 
-from ..errors import InputError, WeightsError
+from ..errors import InputError, OutputError, WeightsError
 from ..io import atomic_path
 from ..progress import bar
 
@@ -104,6 +104,8 @@ def _download(url, path, kind, want, progress):
             if have[kind] != want:
                 raise WeightsError(f"{url} has {kind} {have[kind]}, expected {want}: the download is "
                                    "corrupt or not the official file; nothing was kept")
+    except OutputError:
+        raise  # the disk, not the download: its own message
     except (OSError, http.client.HTTPException) as exc:
         raise WeightsError(f"the download of {url} was interrupted after {got} bytes ({exc}); "
                            "nothing was kept: run the command again") from None

@@ -50,7 +50,8 @@ def keras_layers(f, source):
     """{layer name: (kernel dataset, bias dataset)} for each Keras layer with weights, in file order."""
     root = keras_root(f)
     if root is None:
-        raise WeightsError(f"{source} is not a Keras 2 weights file: it has no layer_names attribute")
+        raise WeightsError(f"{source} is not a Keras 2 weights file: it has no layer_names attribute; "
+                           "give the file's format= if it is another one (cnnvis.weights.FORMATS)")
     layers = {}
     for name in _names(root, "layer_names"):
         group = root.get(name)

@@ -55,7 +55,7 @@ def from_keras(net, name, kernel, bias, source):
     layout = layer.layouts.get("weight")
     if layout not in KERAS or "bias" not in layer.params:
         raise WeightsError(f"{source}: weights are mapped to layer {name!r}, a "
-                           f"{type(layer).__name__} without a kernel and a bias")
+                           f"{type(layer).__name__} without a kernel and a bias; map them to a Conv2D or Dense layer")
     pairs = (("kernel", kernel, layer.params["weight"], layout), ("bias", bias, layer.params["bias"], "O"))
     for what, value, ours, kind in pairs:
         want = keras_shape(kind, ours.shape)

@@ -10,6 +10,7 @@ Layout (documented in docs/weights-format.md):
 Version 1 files (no "inputs": a chain; no buffers) still load. Nothing is pickled; loading
 builds layers from the registry cnnvis.layers.LAYER_TYPES.
 """
+import io
 import json
 
 import h5py
@@ -17,9 +18,9 @@ import numpy as np
 
 from ..engine import to_host
 from ..errors import InputError, WeightsError
-from ..io import atomic_path
-from ..layers import LAYER_TYPES, Conv2D, Dense
 from ..graph import Network
+from ..io import check_output, write_bytes
+from ..layers import LAYER_TYPES, Conv2D, Dense
 from ..preprocessing import Preprocessing
 from .checks import set_params
 
@@ -27,10 +28,17 @@ FORMAT, VERSION = "cnnvis", 2
 
 
 def save(net, path):
-    """Write ``net`` to ``path`` (atomically). Returns path."""
+    """Write ``net`` to ``path`` (a .h5 file, atomically). Returns path.
+
+    The HDF5 file is built in memory and then written as bytes: HDF5 itself, writing to a
+    full disk or past a file-size limit, can fail without a clean error (or crash); a plain
+    write fails with an OSError, which atomic_path turns into an OutputError.
+    """
+    check_output(path, "weights")
     layers = [{"type": type(node).__name__, "name": node.name, "inputs": list(node.inputs),
                "config": node.config()} for node in net.nodes]
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
         f.attrs["format"] = FORMAT
         f.attrs["format_version"] = VERSION
         f.attrs["name"] = net.name
@@ -43,7 +51,7 @@ def save(net, path):
         for node in net.nodes:
             for key, value in node.arrays().items():
                 group.create_dataset(f"{node.name}/{key}", data=to_host(value))
-    return path
+    return write_bytes(path, buffer.getbuffer())
 
 
 def is_native(f):
@@ -62,7 +70,12 @@ def read_native(f, path="<file>"):
         pre = Preprocessing.from_dict(json.loads(f.attrs["preprocessing"]))
         input_shape = tuple(int(v) for v in f.attrs["input_shape"])
     except (KeyError, ValueError) as exc:
-        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc})") from None
+        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc}); write "
+                           "it again with cnnvis.weights.save(net, path)") from None
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs) or not specs:
+        raise WeightsError(f"{path} describes no layers (its 'layers' attribute is {f.attrs['layers']!r}, "
+                           "not a list of layer descriptions); the file is corrupt or not written by "
+                           "cnnvis: write it again with cnnvis.weights.save(net, path)")
     layers = []
     for spec in specs:
         cls = LAYER_TYPES.get(spec.get("type"))
@@ -75,7 +88,8 @@ def read_native(f, path="<file>"):
         try:
             layers.append(cls(name=spec["name"], inputs=spec.get("inputs"), **config))
         except (KeyError, TypeError, InputError) as exc:
-            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc})") from None
+            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc}); write the file "
+                               "again with cnnvis.weights.save(net, path)") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
         if "class_names" in f else None
     net = Network(layers, input_shape, pre, names, name=str(f.attrs.get("name", "network")))
@@ -89,7 +103,8 @@ def read_native(f, path="<file>"):
         group = weights.get(node.name) if weights is not None else None
         if not isinstance(group, h5py.Group):
             raise WeightsError(f"{path} has no weights for layer {node.name!r} "
-                               f"(group /weights/{node.name} is missing)")
+                               f"(group /weights/{node.name} is missing): the file is truncated or "
+                               "corrupt; write it again with cnnvis.weights.save(net, path)")
         set_params(net, node.name, {k: group[k][()] for k in node.arrays() if k in group}, path)
     return net.to(net.backend)
 

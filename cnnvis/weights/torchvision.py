@@ -52,7 +52,8 @@ def read_torchvision(state, source, net=None):
     for part, kind in (("features", Conv2D), ("classifier", Dense)):
         if len(indices[part]) > len(ours[kind]):
             raise WeightsError(f"{source} has {len(indices[part])} {part} layers with weights, "
-                               f"{net.name} only {len(ours[kind])} {kind.__name__} layers")
+                               f"{net.name} only {len(ours[kind])} {kind.__name__} layers; "
+                               "give net= the architecture the file was saved from")
     ours = [name for name, _ in pairs]
     require_complete(net, ours, source, f" (it has {len(indices['features'])} conv and "
                      f"{len(indices['classifier'])} classifier layers)")
