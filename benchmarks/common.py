@@ -37,8 +37,9 @@ def parse(description, add_arguments=None, argv=None):
 
 
 def setup_torch():
-    """Import cnnvis first (its CPU settings must precede PyTorch's OpenMP), then torch on 2 threads."""
-    import cnnvis  # noqa: F401
+    """cnnvis's CPU settings first (they must precede PyTorch's OpenMP), then torch on 2 threads."""
+    import cnnvis
+    cnnvis.cpu_setup()
     import torch
     torch.set_num_threads(2)
     return torch

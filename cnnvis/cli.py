@@ -8,8 +8,12 @@ import argparse
 import importlib
 import sys
 
-from .errors import CnnvisError
-from .signals import Terminated, terminating
+from ._startup import cpu_setup
+
+cpu_setup()  # before NumPy loads: the command line opts in to cnnvis's CPU settings
+
+from .errors import CnnvisError  # noqa: E402
+from .signals import Terminated, terminating  # noqa: E402
 
 COMMANDS = ["demo", "info", "summary", "explain", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
             "top_patches", "actmax", "deepdream", "embed", "predict"]  # modules in cnnvis/commands, in the order of `cnnvis --help`

@@ -38,12 +38,17 @@ class Field:
 
 
 def spatial_shapes(net, image_hw=None, until=None):
-    """{node: output shape} for an (H, W) image ('input' included), None from the first global
-    node on (so that dense layers built for another size are not asked)."""
+    """{node: output shape} for an (H, W) image ('input' included); None where a node cannot
+    take that size (a dense layer built for another) and after it."""
     def shape(node, *inputs):
-        if node.extent == "global" or any(s is None for s in inputs):
+        if any(s is None for s in inputs):
             return None
-        return tuple(node.output_shape(*inputs))
+        try:
+            return tuple(node.output_shape(*inputs))
+        except InputError:
+            if node.extent == "global":
+                return None
+            raise
 
     return net.walk(shape, (net.input_shape[0],) + tuple(image_hw or net.input_shape[1:]), until)
 
@@ -55,7 +60,7 @@ def receptive_fields(net, image_hw=None):
     shapes = spatial_shapes(net, image_hw)
 
     def field(node, *inputs):
-        if shapes[node.name] is None:
+        if node.extent == "global" or shapes[node.name] is None or any(f is None for f in inputs):
             return None
         f = _cover(node, inputs)
         if node.extent == "window":
@@ -156,7 +161,7 @@ def projective_field(net, name, box, image_shape=None):
     if not (0 <= r0 < r1 <= h and 0 <= c0 < c1 <= w):
         raise InputError(f"box {box} is not a non-empty box inside the {h}x{w} image")
     shapes = spatial_shapes(net, (h, w), name)
-    if shapes[net[name].name] is None:
+    if shapes[net[name].name] is None or len(shapes[net[name].name]) != 3:
         raise InputError(f"layer {name!r} comes after a global layer: every unit sees the whole image")
 
     def project(node, *boxes):

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 import cnnvis  # noqa: F401  (first: cnnvis's CPU setup)
-from cnnvis.weights.hed import hed_weights_path
+from cnnvis.pretrained import weights_path
 from cnnvis.datasets import bundled_samples
 from cnnvis.images import load_image, sample_path
 from cnnvis.io import atomic_path
@@ -43,7 +43,7 @@ from cnnvis.render.feature_maps import channel_figure, feature_maps_figure
 from cnnvis.render.filters import filters_figure
 from cnnvis.render.predictions import predictions_figure
 from cnnvis.render.top_patches import top_patches_figure
-from cnnvis.weights import load
+from cnnvis.loading import load
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "images")
 PHOTO_SIZE = 128  # crops fed to VGG16 for the top patches
@@ -61,7 +61,7 @@ def samples():
 
 @functools.cache
 def vgg16():
-    return load(hed_weights_path()).eval()
+    return load(weights_path("hed")).eval()
 
 
 def cat():

@@ -20,7 +20,7 @@ from cnnvis.demo.bundled_sections import ASCENT
 from cnnvis.io import atomic_path
 from cnnvis.methods.activation_max import activation_maximization
 from cnnvis.training.checkpoints import checkpoint_paths
-from cnnvis.weights import load
+from cnnvis.loading import load
 
 
 def main():

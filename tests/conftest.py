@@ -1,8 +1,11 @@
-"""Shared test fixtures. cnnvis is imported before torch so that its CPU setup applies."""
-import numpy as np
-import pytest
+"""Shared test fixtures. cnnvis's CPU settings are applied first, as the command line does
+(before NumPy and torch load: see cnnvis/_startup.py)."""
+import cnnvis
 
-import cnnvis  # noqa: F401  (before torch: see cnnvis/_startup.py)
+cnnvis.cpu_setup()
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from cnnvis.cli import main
-from cnnvis.weights import load
+from cnnvis.loading import load
 
 
 def digits_csv(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from cnnvis.errors import InputError, LayerNotFoundError
 from cnnvis.models import small_vgg
 from cnnvis.training import SGD, Adam, Augment, History, evaluate, train
-from cnnvis.weights import load
+from cnnvis.loading import load
 
 
 def tiny_net(seed=0, dropout=0.25):

@@ -70,7 +70,7 @@ def test_vgg16_conv_stack(convs):
 def test_vgg16_predictions_with_imagenet_names():
     """Zero weights (no 138M random draws) and random logit biases: the logits are the biases,
     whatever the image, so the top 5 and their probabilities are known."""
-    from cnnvis.weights.imagenet import imagenet_class_names
+    from cnnvis.models.classes import imagenet_class_names
     names = imagenet_class_names()
     net = vgg16(class_names=names, init="zeros")
     bias = np.random.default_rng(1).standard_normal(1000)

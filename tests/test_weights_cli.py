@@ -6,13 +6,14 @@ import pytest
 
 from cnnvis.cli import main
 from cnnvis.models import small_vgg
-from cnnvis.weights.hed import hed_weights_path
-from cnnvis.weights import detect_format, load, save
+from cnnvis.pretrained import weights_path
+from cnnvis.loading import detect_format, load
+from cnnvis.weights import save
 
 
 @pytest.fixture(scope="module")
 def hed_path():
-    return hed_weights_path()  # a WeightsError saying how to install it if missing
+    return weights_path("hed")  # a WeightsError saying how to install it if missing
 
 
 def test_convert_keras3_to_cnnvis_and_back(tmp_path, hed_path, capsys):

@@ -18,7 +18,7 @@ from keras_files import VGG16_CONVS, vgg16_keras_weights, write_keras2
 from cnnvis.errors import WeightsError
 from cnnvis.images import load_image
 from cnnvis.models import small_vgg
-from cnnvis.weights import detect_format, load
+from cnnvis.loading import detect_format, load
 
 TOL = 1e-4  # float32, see the module docstring
 CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68])

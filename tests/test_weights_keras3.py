@@ -20,15 +20,15 @@ from keras_files import VGG16_CONVS, write_keras3
 from cnnvis.errors import WeightsError
 from cnnvis.images import load_image
 from cnnvis.models import small_vgg
-from cnnvis.weights.hed import hed_weights_path
-from cnnvis.weights import detect_format, load
+from cnnvis.pretrained import weights_path
+from cnnvis.loading import detect_format, load
 
 TOL = 1e-4  # float32, see the module docstring
 
 
 @pytest.fixture(scope="module")
 def hed_path():
-    return hed_weights_path()  # a WeightsError saying how to install it if missing
+    return weights_path("hed")  # a WeightsError saying how to install it if missing
 
 
 def torch_hed_stack(torch, path):

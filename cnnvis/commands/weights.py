@@ -33,7 +33,8 @@ def parse_mapping(pairs):
 
 
 def run_convert(args):
-    from cnnvis.weights import detect_format, load, save
+    from cnnvis.loading import detect_format, load
+    from cnnvis.weights import save
     fmt = args.format or detect_format(args.input)
     net = load(args.input, format=fmt, mapping=parse_mapping(args.map), class_names=args.class_names)
     save(net, args.output)
@@ -42,7 +43,7 @@ def run_convert(args):
 
 
 def run_info(args):
-    from cnnvis.weights import FORMATS, detect_format, load
+    from cnnvis.loading import FORMATS, detect_format, load
     fmt = args.format or detect_format(args.file)
     net = load(args.file, format=fmt)
     names = net.class_names
@@ -73,9 +74,9 @@ def add_parser(sub):
     f.add_argument("--url", help="download from here instead (a mirror, or a file:// URL)")
     f.set_defaults(func=run_fetch)
 
-    from cnnvis.weights.loading import FORMATS
+    from cnnvis.loading import FORMATS
     c = cmds.add_parser("convert", help="convert any readable weights file to cnnvis's format")
-    c.add_argument("input", help="a cnnvis, Keras 2, Keras 3 (.weights.h5) or torchvision (.pt/.pth) file")
+    c.add_argument("input", help="a cnnvis, Keras 2, Keras 3 (.weights.h5) or PyTorch state dict (.pt/.pth) file")
     c.add_argument("output", type=output_file("weights"), help="the cnnvis .h5 file to write")
     c.add_argument("--format", choices=list(FORMATS), help="the input format (default: detected)")
     c.add_argument("--class-names", help="a text file, one class name per line, replacing the file's")

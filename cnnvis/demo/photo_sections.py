@@ -20,12 +20,12 @@ from ..render.deepdream import deepdream_figure
 from ..render.feature_maps import channel_figure, feature_maps_figure
 from ..render.filters import filters_figure
 from ..render.occlusion import occlusion_figure
-from ..weights import load
-from ..weights.hed import hed_weights_path
+from ..loading import load
+from ..pretrained import weights_path
 
 
 def run(report, weights, ctx):
-    path = weights or hed_weights_path(required=False)
+    path = weights or weights_path("hed", required=False)
     with report.section("Photos through VGG16: the weights", "Which trained VGG16 weights the photo "
                         "sections use.", {"file": path or "none found"}) as s:
         if path is None:

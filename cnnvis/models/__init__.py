@@ -1,5 +1,12 @@
-"""Architectures: VGG16, a parametric small VGG, and the bundled Fashion-MNIST model."""
+"""Architectures: VGG16 (and with batch norm), ResNet-18/34/50, MobileNetV2, EfficientNet-Lite0,
+a parametric small VGG, the bundled Fashion-MNIST model, and the pretrained networks that run
+offline (pretrained.py)."""
 from .bundled import bundled_model
-from .vgg import small_vgg, vgg, vgg16
+from .efficientnet import efficientnet_lite0
+from .mobilenet import mobilenet_v2
+from .registry import ARCHITECTURES, architecture
+from .resnet import resnet, resnet18, resnet34, resnet50
+from .vgg import small_vgg, vgg, vgg16, vgg16_bn
 
-__all__ = ["bundled_model", "small_vgg", "vgg", "vgg16"]
+__all__ = ["ARCHITECTURES", "architecture", "bundled_model", "efficientnet_lite0", "mobilenet_v2",
+           "resnet", "resnet18", "resnet34", "resnet50", "small_vgg", "vgg", "vgg16", "vgg16_bn"]

@@ -16,5 +16,5 @@ def bundled_model_path():
 
 def bundled_model():
     """The bundled Fashion-MNIST network (a fresh copy on each call), in inference mode."""
-    from ..weights import load
+    from ..loading import load
     return load(bundled_model_path()).eval()

@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..layers import BatchNorm2d, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
 from ..graph import Network
 from ..preprocessing import Preprocessing
+from .classes import imagenet_class_names
 
 VGG16_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
 
@@ -62,21 +63,24 @@ def vgg16(include_top=True, input_shape=(3, 224, 224), classes=1000, dropout=0.5
           class_names=None, init="he"):
     """VGG16, configuration D of Simonyan & Zisserman (2015): 13 conv, 5 pool, fc 4096-4096-classes.
 
-    Random (He-initialised, seeded) weights: load real ones with cnnvis.weights.
+    Random (He-initialised, seeded) weights: load real ones with cnnvis.load. ImageNet's class
+    names for 1000 classes.
     include_top=False keeps only the conv stack (block1_conv1 ... block5_pool), which takes
     any input size of at least 32x32. Preprocessing defaults to Keras's 'caffe' mode.
     init='zeros' skips drawing the 138M random weights when real ones will be loaded.
     """
+    names = class_names if class_names is not None else imagenet_class_names(classes)
     return vgg(VGG16_BLOCKS, input_shape, (4096, 4096), classes, include_top, dropout, seed,
-               Preprocessing.caffe(), class_names, "vgg16", init)
+               Preprocessing.caffe(), names, "vgg16", init)
 
 
 def vgg16_bn(include_top=True, input_shape=(3, 224, 224), classes=1000, dropout=0.5, seed=0,
              class_names=None, init="he"):
     """VGG16 with a batch norm after every conv (torchvision's vgg16_bn, Ioffe & Szegedy 2015),
     torchvision's preprocessing; otherwise as vgg16()."""
+    names = class_names if class_names is not None else imagenet_class_names(classes)
     return vgg(VGG16_BLOCKS, input_shape, (4096, 4096), classes, include_top, dropout, seed,
-               Preprocessing.torchvision(), class_names, "vgg16_bn", init, batch_norm=True)
+               Preprocessing.torchvision(), names, "vgg16_bn", init, batch_norm=True)
 
 
 def small_vgg(widths=(16, 32), convs_per_block=2, input_shape=(1, 28, 28), classes=10,

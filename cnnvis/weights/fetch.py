@@ -84,7 +84,7 @@ def _download(url, path, kind, want, progress):
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise WeightsError(f"cannot download {url} ({getattr(exc, 'reason', exc)}); check the "
                            "connection, or download the file yourself and load it with "
-                           "cnnvis.weights.load(path)") from None
+                           "cnnvis.load(path)") from None
     sha, md5, got = hashlib.sha256(), hashlib.md5(), 0
     total = int(response.headers.get("Content-Length") or 0)
     try:

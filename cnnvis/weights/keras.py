@@ -14,15 +14,14 @@ at the root (or under /model_weights in a whole-model .h5 from model.save):
 
 Conversion (cnnvis/weights/layouts.py): HWIO -> OIHW, (in, out) -> (out, in), and fc1's
 rows from Keras's NHWC flatten order to our NCHW order. Weights are matched to our layers
-by name: VGG16's names are Keras's. Without ``net``, loading builds VGG16 with or without
-top as the file has fc layers or not, with Keras's 'caffe' preprocessing and the ImageNet
-class names (for 1000 classes).
+by name: VGG16's names are Keras's. Without a network given, cnnvis.load builds VGG16 with or
+without top as the file has fc layers or not (Keras's 'caffe' preprocessing, the ImageNet
+class names for 1000 classes).
 """
 import h5py
 
 from ..errors import WeightsError
 from .checks import require_complete, set_params
-from .imagenet import vgg16_for
 from .layouts import from_keras
 
 
@@ -46,8 +45,8 @@ def keras_root(f):
     return None
 
 
-def keras_layers(f, source):
-    """{layer name: (kernel dataset, bias dataset)} for each Keras layer with weights, in file order."""
+def read_keras(f, source):
+    """{layer name: (kernel, bias)} arrays of each Keras layer with weights, in file order."""
     root = keras_root(f)
     if root is None:
         raise WeightsError(f"{source} is not a Keras 2 weights file: it has no layer_names attribute; "
@@ -69,18 +68,12 @@ def keras_layers(f, source):
         if missing:
             raise WeightsError(f"{source}: layer {name!r} has no dataset {missing[0]!r}; the file is "
                                "truncated or corrupt: download it again")
-        layers[name] = (group[weight_names[0]], group[weight_names[1]])
+        layers[name] = (group[weight_names[0]][()], group[weight_names[1]][()])
     return layers
 
 
-def read_keras(f, source, net=None):
-    """The Network whose weights are in the Keras 2 file open as ``f`` (into ``net`` if given)."""
-    layers = keras_layers(f, source)
-    if net is None:
-        top = "fc1" in layers or "predictions" in layers
-        fc1 = layers["fc1"][0].shape[0] if "fc1" in layers else None
-        classes = layers["predictions"][0].shape[-1] if "predictions" in layers else 1000
-        net = vgg16_for(top, fc1, classes)
+def assign_keras(net, layers, source):
+    """Put the Keras layers {name: (kernel, bias)} (Keras's layouts) into ``net``, by name."""
     extra = [name for name in layers if name not in net]
     if extra:
         raise WeightsError(f"{source} has weights for layer(s) {', '.join(extra)}, which "
@@ -88,5 +81,5 @@ def read_keras(f, source, net=None):
     require_complete(net, layers, source, f"; the file's layers with weights are: {', '.join(layers)}"
                      "; for another architecture give net= a Network with those layer names")
     for name, (kernel, bias) in layers.items():
-        set_params(net, name, from_keras(net, name, kernel[()], bias[()], source), source)
+        set_params(net, name, from_keras(net, name, kernel, bias, source), source)
     return net.to(net.backend)

@@ -30,7 +30,6 @@ import h5py
 from ..errors import WeightsError
 from ..models.vgg import VGG16_BLOCKS
 from .checks import require_complete, set_params
-from .imagenet import vgg16_for
 from .layouts import from_keras
 
 BY_ORDER = re.compile(r"(?:^|/)block(\d+)/layers/conv2d(?:_(\d+))?$")
@@ -66,45 +65,53 @@ def target(path, name, layer_names, mapping):
     return f"block{m[1]}_conv{int(m[2] or 0) + 1}" if m else None
 
 
-def plan(f, source, layer_names, mapping):
-    """{our layer name: (path, vars group)} for the groups that map to a layer."""
+def plan(groups, source, layer_names, mapping):
+    """{our layer name: (path, kernel, bias)} for the groups [(path, name, kernel, bias)] that
+    map to a layer."""
     chosen = {}
-    for path, name, group in var_groups(f):
+    for path, name, kernel, bias in groups:
         ours = target(path, name, layer_names, mapping)
         if ours is None:
             continue
         if ours in chosen:
             raise WeightsError(f"{source}: both {chosen[ours][0]!r} and {path!r} map to layer "
                                f"{ours!r}; give mapping= to say which is which")
-        if not ("1" in group and isinstance(group["1"], h5py.Dataset)):
+        if bias is None:
             raise WeightsError(f"{source}: {path}/vars has a kernel (0) but no bias (1); cnnvis "
                                "reads layers with a kernel and a bias (Conv2D, Dense)")
-        chosen[ours] = (path, group)
+        chosen[ours] = (path, kernel, bias)
     return chosen
 
 
-def read_keras3(f, source, net=None, mapping=None):
-    """The Network whose weights are in the Keras 3 file open as ``f`` (into ``net`` if given).
+def read_keras3(f):
+    """[(path without /vars, name attribute or None, kernel, bias or None)] of every group with
+    weights, as arrays."""
+    return [(path, name, group["0"][()], group["1"][()] if isinstance(group.get("1"), h5py.Dataset) else None)
+            for path, name, group in var_groups(f)]
 
-    Without ``net``: VGG16, with top only if fc1, fc2 or predictions are matched.
-    """
-    mapping = dict(mapping or {})
-    if net is None:
-        convs = {f"block{b}_conv{k}" for b, widths in enumerate(VGG16_BLOCKS, start=1)
-                 for k in range(1, len(widths) + 1)}
-        chosen = plan(f, source, convs | set(VGG16_TOP), mapping)
-        top = any(name in chosen for name in VGG16_TOP)
-        fc1 = chosen["fc1"][1]["0"].shape[0] if "fc1" in chosen else None
-        classes = chosen["predictions"][1]["0"].shape[-1] if "predictions" in chosen else 1000
-        net = vgg16_for(top, fc1, classes)
-    chosen = plan(f, source, set(net.names), mapping)
+
+def vgg16_layers(groups, source, mapping=None):
+    """The VGG16 layers the groups map to: the conv stack, and fc1, fc2, predictions if matched;
+    (top, fc1 inputs, classes) to build it with."""
+    convs = {f"block{b}_conv{k}" for b, widths in enumerate(VGG16_BLOCKS, start=1)
+             for k in range(1, len(widths) + 1)}
+    chosen = plan(groups, source, convs | set(VGG16_TOP), dict(mapping or {}))
+    top = any(name in chosen for name in VGG16_TOP)
+    fc1 = chosen["fc1"][1].shape[0] if "fc1" in chosen else None
+    classes = chosen["predictions"][1].shape[-1] if "predictions" in chosen else 1000
+    return top, fc1, classes
+
+
+def assign_keras3(net, groups, source, mapping=None):
+    """Put the weight groups into ``net`` (see the module docstring for how they are matched)."""
+    chosen = plan(groups, source, set(net.names), dict(mapping or {}))
     extra = [name for name in chosen if name not in net]
     if extra:
         raise WeightsError(f"{source}: groups are mapped to layer(s) {', '.join(extra)}, which "
                            f"{net.name} does not have; fix mapping= or give a matching net=")
-    found = ", ".join(f"{path} (name {name!r})" for path, name, _ in var_groups(f))
+    found = ", ".join(f"{path} (name {name!r})" for path, name, _, _ in groups)
     require_complete(net, chosen, source, f"; its weight groups are: {found}; give mapping= "
                      "{group name or path: layer name}")
-    for ours, (_, group) in chosen.items():
-        set_params(net, ours, from_keras(net, ours, group["0"][()], group["1"][()], source), source)
+    for ours, (_, kernel, bias) in chosen.items():
+        set_params(net, ours, from_keras(net, ours, kernel, bias, source), source)
     return net.to(net.backend)

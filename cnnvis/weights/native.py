@@ -7,22 +7,20 @@ Layout (documented in docs/weights-format.md):
     /class_names          optional, UTF-8 strings
     /weights/<layer>/<array>   float arrays: parameters (conv weight OIHW, dense weight (out, in))
                                and buffers (BatchNorm's running_mean, running_var)
-Version 1 files (no "inputs": a chain; no buffers) still load. Nothing is pickled; loading
-builds layers from the registry cnnvis.layers.LAYER_TYPES.
+Version 1 files (no "inputs": a chain; no buffers) still load. Nothing is pickled; cnnvis.load
+builds the layers from the registry cnnvis.layers.LAYER_TYPES.
 """
 import io
 import json
+from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
 from ..engine import to_host
-from ..errors import InputError, WeightsError
-from ..graph import Network
+from ..errors import WeightsError
 from ..io import check_output, write_bytes
-from ..layers import LAYER_TYPES, Conv2D, Dense
 from ..preprocessing import Preprocessing
-from .checks import set_params
 
 FORMAT, VERSION = "cnnvis", 2
 
@@ -59,8 +57,20 @@ def is_native(f):
     return f.attrs.get("format") == FORMAT
 
 
+@dataclass
+class Stored:
+    """What a cnnvis file holds: the graph as layer descriptions [{"type", "name", "inputs",
+    "config"}], the arrays {node: {name: array}}, and the network's metadata."""
+    name: str
+    input_shape: tuple
+    layers: list
+    arrays: dict
+    preprocessing: Preprocessing
+    class_names: list
+
+
 def read_native(f, path="<file>"):
-    """Build the Network stored in the open h5py.File ``f``."""
+    """The Stored contents of the open h5py.File ``f`` (cnnvis.load builds the Network)."""
     version = int(f.attrs.get("format_version", -1))
     if version > VERSION:
         raise WeightsError(f"{path} is cnnvis format version {version}; this cnnvis reads up to "
@@ -70,48 +80,17 @@ def read_native(f, path="<file>"):
         pre = Preprocessing.from_dict(json.loads(f.attrs["preprocessing"]))
         input_shape = tuple(int(v) for v in f.attrs["input_shape"])
     except (KeyError, ValueError) as exc:
-        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc}); write "
-                           "it again with cnnvis.weights.save(net, path)") from None
+        raise WeightsError(f"{path} is missing or has a corrupt architecture attribute ({exc})") from None
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs) or not specs:
         raise WeightsError(f"{path} describes no layers (its 'layers' attribute is {f.attrs['layers']!r}, "
                            "not a list of layer descriptions); the file is corrupt or not written by "
                            "cnnvis: write it again with cnnvis.weights.save(net, path)")
-    layers = []
-    for spec in specs:
-        cls = LAYER_TYPES.get(spec.get("type"))
-        if cls is None:
-            raise WeightsError(f"{path}: unknown layer type {spec.get('type')!r}; was it written by "
-                               "a newer cnnvis?")
-        config = dict(spec.get("config", {}))
-        if cls in (Conv2D, Dense):
-            config["init"] = "zeros"  # placeholders: the file's weights replace them below
-        try:
-            layers.append(cls(name=spec["name"], inputs=spec.get("inputs"), **config))
-        except (KeyError, TypeError, InputError) as exc:
-            raise WeightsError(f"{path}: corrupt layer description {spec} ({exc}); write the file "
-                               "again with cnnvis.weights.save(net, path)") from None
     names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["class_names"][()]] \
         if "class_names" in f else None
-    net = Network(layers, input_shape, pre, names, name=str(f.attrs.get("name", "network")))
     weights = f.get("weights")
-    stored = [ds.dtype for ds in _datasets(weights)]
-    if stored and all(dt == np.float64 for dt in stored):
-        net.astype(np.float64)  # a float64 network comes back float64, bit for bit
-    for node in net.nodes:
-        if not node.arrays():
-            continue
-        group = weights.get(node.name) if weights is not None else None
-        if not isinstance(group, h5py.Group):
-            raise WeightsError(f"{path} has no weights for layer {node.name!r} "
-                               f"(group /weights/{node.name} is missing): the file is truncated or "
-                               "corrupt; write it again with cnnvis.weights.save(net, path)")
-        set_params(net, node.name, {k: group[k][()] for k in node.arrays() if k in group}, path)
-    return net.to(net.backend)
-
-
-def _datasets(group):
-    """Every dataset under ``group`` (none if group is None)."""
-    found = []
-    if group is not None:
-        group.visititems(lambda _, obj: found.append(obj) if isinstance(obj, h5py.Dataset) else None)
-    return found
+    arrays = {}
+    if isinstance(weights, h5py.Group):
+        for node, group in weights.items():
+            if isinstance(group, h5py.Group):
+                arrays[node] = {k: ds[()] for k, ds in group.items() if isinstance(ds, h5py.Dataset)}
+    return Stored(str(f.attrs.get("name", "network")), input_shape, specs, arrays, pre, names)
