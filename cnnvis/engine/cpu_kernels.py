@@ -1,4 +1,4 @@
-"""Numba kernels of the CPU backend: im2col/col2im, max-pool with switches, the ReLU rules, bias.
+"""Numba kernels of the CPU backend: im2col/col2im, max- and average pooling, the ReLU rules, bias.
 
 Each kernel is serial, releases the GIL (nogil) and works on a range [lo, hi) of its outer
 loop, or on one chunk of rows, so that engine/parallel.split can run parts side by side on
@@ -152,6 +152,64 @@ def maxpool_backward(g, switches, dx, lo, hi):
             for j in range(wo):
                 s = switches[n, c, i, j]
                 dx[n, c, s // w, s % w] += g[n, c, i, j]
+
+
+@njit(cache=True, nogil=True)
+def avgpool_forward(x, kh, kw, sh, sw, pt, pl, rows, cols, y, lo, hi):
+    """y[n, c, p, q] = (sum of the window's entries inside x) / (rows[p] * cols[q]) for the
+    planes lo <= n*C + c < hi; rows, cols: the divisor's factors per output row and column.
+
+    The window's entries are summed row by row, left to right, as PyTorch's CPU kernel does.
+    """
+    N, C, H, W = x.shape
+    ho, wo = y.shape[2], y.shape[3]
+    acc = np.empty(wo, y.dtype)
+    for plane in range(lo, hi):
+        n = plane // C
+        c = plane - n * C
+        for p in range(ho):
+            acc[:] = 0
+            for i in range(kh):
+                h = p * sh - pt + i
+                if h < 0 or h >= H:
+                    continue
+                for j in range(kw):
+                    q0, q1 = _columns_inside(j, 1, pl, sw, W, wo)
+                    if q0 == q1:
+                        continue
+                    src, dst = x[n, c, h, q0 * sw - pl + j:], acc[q0:q1]
+                    for q in range(q1 - q0):
+                        dst[q] += src[q * sw]
+            out = y[n, c, p]
+            for q in range(wo):
+                out[q] = acc[q] / (rows[p] * cols[q])
+
+
+@njit(cache=True, nogil=True)
+def avgpool_backward(g, kh, kw, sh, sw, pt, pl, rows, cols, dx, lo, hi):
+    """dx[n, c] += g[n, c, p, q] / (rows[p] * cols[q]) on each entry of window (p, q) inside
+    the input, for the planes lo <= n*C + c < hi (dx zeroed by the caller)."""
+    N, C, H, W = dx.shape
+    ho, wo = g.shape[2], g.shape[3]
+    share = np.empty(wo, g.dtype)
+    for plane in range(lo, hi):
+        n = plane // C
+        c = plane - n * C
+        for p in range(ho):
+            src = g[n, c, p]
+            for q in range(wo):
+                share[q] = src[q] / (rows[p] * cols[q])
+            for i in range(kh):
+                h = p * sh - pt + i
+                if h < 0 or h >= H:
+                    continue
+                for j in range(kw):
+                    q0, q1 = _columns_inside(j, 1, pl, sw, W, wo)
+                    if q0 == q1:
+                        continue
+                    part, dst = share[q0:q1], dx[n, c, h, q0 * sw - pl + j:]
+                    for q in range(q1 - q0):
+                        dst[q * sw] += part[q]
 
 
 @njit(cache=True, nogil=True)

@@ -2,7 +2,7 @@
 
 On a GPU they run on cupy arrays: convolution is im2col by strided views + one batched
 cuBLAS GEMM over the groups, pooling records switches with an arg max over window views,
-col2im and unpooling are strided or scatter adds. Because they never
+col2im, average-pool gradients and unpooling are strided or scatter adds. Because they never
 call CUDA directly, the CPU test suite runs the very same functions on NumPy arrays
 (tests/test_gpu_kernels_on_cpu.py, tests/test_conv_ops.py) against the CPU kernels and
 PyTorch; tests/test_gpu.py runs them on a GPU when there is one.
@@ -10,7 +10,7 @@ PyTorch; tests/test_gpu.py runs them on a GPU when there is one.
 Padding is (top, bottom, left, right); stride (sh, sw); dilation (dh, dw); as in engine/ops.py.
 """
 from .backend import array_module, is_gpu_array
-from .ops import conv_output_shape, conv_output_size
+from .ops import avgpool_divisors, conv_output_shape, conv_output_size, pool_output_size
 
 
 def _windows(xpad, kh, kw, stride, ho, wo, dilation=(1, 1)):
@@ -92,6 +92,46 @@ def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
     dx = conv2d_input_grad(g, x.shape, w, stride, pad) if input_grad else None
     dw, db = conv2d_param_grads(g, x, w.shape, stride, pad) if param_grads else (None, None)
     return dx, dw, db
+
+
+def _avgpool_divisor(xp, input_shape, out_shape, kernel, stride, pad, count_include_pad, dtype):
+    """(Ho, Wo): what each window's sum is divided by (ops.avgpool_divisors, per axis)."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr), (ho, wo) = kernel, stride, pad, out_shape
+    rows = avgpool_divisors(input_shape[2], ho, kh, sh, pt, pb, count_include_pad)
+    cols = avgpool_divisors(input_shape[3], wo, kw, sw, pl, pr, count_include_pad)
+    return xp.asarray(rows[:, None] * cols[None, :], dtype=dtype)
+
+
+def _pool_pad(input_shape, out_shape, kernel, stride, pad):
+    """The padding that holds every window: pad, widened at the end for ceil-mode windows."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr), (ho, wo) = kernel, stride, pad, out_shape
+    h, wd = input_shape[2:]
+    return (pt, max(pb, (ho - 1) * sh + kh - h - pt), pl, max(pr, (wo - 1) * sw + kw - wd - pl))
+
+
+def avgpool2d_forward(x, kernel, stride, pad, count_include_pad=True, ceil_mode=False):
+    """y[n, c, p, q] = (sum of window (p, q) of the zero-padded x) / divisor(p, q)."""
+    xp = array_module(x)
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
+    h, wd = x.shape[2:]
+    out = (pool_output_size(h, kh, sh, pt, pb, ceil_mode), pool_output_size(wd, kw, sw, pl, pr, ceil_mode))
+    win = _windows(_pad(x, _pool_pad(x.shape, out, kernel, stride, pad)), kh, kw, stride, *out)
+    return win.sum(axis=(4, 5)) / _avgpool_divisor(xp, x.shape, out, kernel, stride, pad, count_include_pad, x.dtype)
+
+
+def avgpool2d_backward(g, input_shape, kernel, stride, pad, count_include_pad=True):
+    """dx = sum over the windows holding each entry of g / divisor: KH*KW strided adds."""
+    xp = array_module(g)
+    n, c, h, wd = input_shape
+    (kh, kw), (sh, sw) = kernel, stride
+    ho, wo = g.shape[2:]
+    share = g / _avgpool_divisor(xp, input_shape, (ho, wo), kernel, stride, pad, count_include_pad, g.dtype)
+    pt, pb, pl, pr = _pool_pad(input_shape, (ho, wo), kernel, stride, pad)
+    dxpad = xp.zeros((n, c, h + pt + pb, wd + pl + pr), g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxpad[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += share
+    return dxpad[:, :, pt:pt + h, pl:pl + wd].copy()
 
 
 def maxpool2d_forward(x, kernel, stride, pad):

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import cpu_kernels as K
 from . import depthwise, winograd
-from .backend import is_gpu_array
+from .backend import array_module, is_gpu_array
 from .parallel import split, workspace
 from ..errors import InputError
 
@@ -316,6 +316,83 @@ def maxpool2d_backward(g, switches, input_shape):
     split(n * c, lambda lo, hi: K.maxpool_backward(g, switches, dx, lo, hi),
           min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
     return dx
+
+
+def pool_output_size(size, kernel, stride, pad_before, pad_after, ceil_mode=False):
+    """floor (or ceil) of (size + pads - kernel) / stride, plus 1; in ceil mode the last window
+    must start inside the input or its leading padding (PyTorch's rule)."""
+    if not ceil_mode:
+        return conv_output_size(size, kernel, stride, pad_before, pad_after)
+    out = -(-(size + pad_before + pad_after - kernel) // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + pad_before else out
+
+
+def avgpool_divisors(size, out, kernel, stride, pad_before, pad_after, count_include_pad):
+    """Per output position along one axis, what its window's sum is divided by (int array):
+    the window's entries inside input and padding (count_include_pad), else inside the input
+    only; a window reaching past the padding (ceil mode) counts up to its end, as in PyTorch."""
+    start = np.arange(out) * stride - pad_before
+    end = np.minimum(start + kernel, size + pad_after)
+    if not count_include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, size)
+    return end - start
+
+
+def _avgpool_plan(input_shape, out_shape, kernel, stride, pad, count_include_pad, dtype):
+    """The kernels' scalar arguments and divisor factors (rows, cols)."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
+    h, wd = input_shape[2:]
+    ho, wo = out_shape
+    rows = avgpool_divisors(h, ho, kh, sh, pt, pb, count_include_pad).astype(dtype)
+    cols = avgpool_divisors(wd, wo, kw, sw, pl, pr, count_include_pad).astype(dtype)
+    return (kh, kw, sh, sw, pt, pl, rows, cols)
+
+
+def avgpool2d_forward(x, kernel, stride, pad, count_include_pad=True, ceil_mode=False):
+    """y[n, c, p, q] = sum of x[n, c] over window (p, q) / its divisor (avgpool_divisors), as
+    PyTorch's AvgPool2d with asymmetric padding.
+
+    x (N, C, H, W) -> y (N, C, Ho, Wo), Ho = pool_output_size(H, KH, sh, pt, pb, ceil_mode).
+    """
+    if is_gpu_array(x):
+        return _gpu().avgpool2d_forward(x, kernel, stride, pad, count_include_pad, ceil_mode)
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pad
+    n, c, h, wd = x.shape
+    ho, wo = pool_output_size(h, kh, sh, pt, pb, ceil_mode), pool_output_size(wd, kw, sw, pl, pr, ceil_mode)
+    x = np.ascontiguousarray(x)
+    y = np.empty((n, c, ho, wo), x.dtype)
+    plan = _avgpool_plan(x.shape, (ho, wo), kernel, stride, pad, count_include_pad, x.dtype)
+    split(n * c, lambda lo, hi: K.avgpool_forward(x, *plan, y, lo, hi),
+          min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
+    return y
+
+
+def avgpool2d_backward(g, input_shape, kernel, stride, pad, count_include_pad=True):
+    """dx[n, c, h, w] = sum over the windows (p, q) holding (h, w) of g[n, c, p, q] / divisor(p, q).
+
+    g (N, C, Ho, Wo) -> dx of input_shape (N, C, H, W) (ceil mode is in g's shape).
+    """
+    if is_gpu_array(g):
+        return _gpu().avgpool2d_backward(g, input_shape, kernel, stride, pad, count_include_pad)
+    g = np.ascontiguousarray(g)
+    n, c, h, wd = input_shape
+    dx = np.zeros(input_shape, g.dtype)
+    plan = _avgpool_plan(input_shape, g.shape[2:], kernel, stride, pad, count_include_pad, g.dtype)
+    split(n * c, lambda lo, hi: K.avgpool_backward(g, *plan, dx, lo, hi),
+          min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
+    return dx
+
+
+def global_avgpool_forward(x):
+    """y[n, c] = mean over (h, w) of x[n, c]: (N, C, H, W) -> (N, C). NumPy or CuPy alike."""
+    return x.mean(axis=(2, 3))
+
+
+def global_avgpool_backward(g, input_shape):
+    """dx[n, c, h, w] = g[n, c] / (H W): (N, C) -> input_shape (N, C, H, W), a new array."""
+    xp = array_module(g)
+    h, wd = input_shape[2:]
+    return xp.broadcast_to((g / (h * wd))[:, :, None, None], tuple(input_shape)).copy()
 
 
 def relu_forward(x):
