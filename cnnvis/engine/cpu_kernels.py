@@ -84,6 +84,16 @@ def copy_add_bias(src, b, dst, offset):
 
 
 @njit(cache=True, nogil=True)
+def add_bias(y, b):
+    """y[o, l] += b[o] in place, on an (O, L) view (NumPy's broadcast add is 2-3x slower here)."""
+    O, L = y.shape
+    for o in range(O):
+        row, bo = y[o], b[o]
+        for l in range(L):
+            row[l] += bo
+
+
+@njit(cache=True, nogil=True)
 def maxpool_forward(x, kh, kw, sh, sw, pt, pl, y, switches, lo, hi):
     """y[n, c, i, j] = max over the window; switches[n, c, i, j] = h * W + w of that max,
     for the planes lo <= n*C + c < hi.

@@ -5,7 +5,7 @@ On the CPU a convolution is computed one of four ways:
     2.25x fewer multiplications, used by every conv of VGG16;
   * depthwise (groups == C, O = k*C): a direct Numba kernel, see depthwise.py;
   * pointwise (1x1, stride 1, no padding, one group): x[n] viewed as (C, H*W) is its own
-    column matrix, so one BLAS GEMM per chunk of columns and no im2col;
+    column matrix, so one BLAS GEMM per image, written in place, and no im2col;
   * im2col: copy each receptive field into a column, then one BLAS GEMM per group and chunk
     of output rows (the chunk of columns stays in cache); any kernel, stride, padding,
     dilation and grouping.
@@ -18,18 +18,19 @@ Padding is (top, bottom, left, right); stride (sh, sw); dilation (dh, dw). A gro
 has w (O, C // groups, KH, KW): output channel o sees the input channels of its group
 g = o // (O // groups), namely g*C/groups .. (g+1)*C/groups - 1, as in PyTorch.
 """
+import math
+
 import numpy as np
 
 from . import cpu_kernels as K
 from . import depthwise, winograd
 from .backend import array_module, is_gpu_array
-from .parallel import split, workspace
+from .parallel import num_threads, split, workspace
 from ..errors import InputError
 
 CONV_ALGORITHMS = ("auto", "im2col")
 settings = {"conv": "auto"}  # 'im2col' forces the textbook path (tests compare both)
 COLS_BYTES = 4 << 20         # one im2col chunk: fits the L3 cache with room for the GEMM
-POINTWISE_BYTES = 1 << 19    # one pointwise chunk, input and output columns: fits the L2 cache
 ELEMENTWISE_MIN = 1 << 16    # elements per thread below which splitting does not pay
 
 
@@ -98,7 +99,7 @@ def conv2d_forward(x, w, b, stride, pad, dilation=(1, 1), groups=1):
     if path == "depthwise":
         return depthwise.forward(x, w, bias, stride, pad, dilation, out_shape)
     if path == "pointwise":
-        return _pointwise_forward(x, w, bias)
+        return _pointwise_forward(x, w, b)
     return _im2col_forward(x, w, bias, stride, pad, dilation, groups, out_shape)
 
 
@@ -227,43 +228,46 @@ def _im2col_weight_grad(g, x, w_shape, stride, pad, dilation, groups):
     return sum(split(len(chunks), work)).reshape(w_shape)
 
 
-def _pointwise_chunks(n_img, h, wd, k, itemsize):
-    """(image, first column, last column + 1) chunks of the (k, H*W) view, whole rows each."""
-    return [(n, r0 * wd, r1 * wd) for n, _, r0, r1 in _row_chunks(n_img, 1, h, k, wd, itemsize, POINTWISE_BYTES)]
+def _pointwise_chunks(n_img, hw):
+    """(image, first column, last column + 1): whole images (large GEMMs are the fast ones),
+    cut into column pieces only as far as it takes for every thread to get an equal share."""
+    pieces = num_threads() // math.gcd(n_img, num_threads())
+    span = -(-hw // pieces)
+    return [(n, l0, min(hw, l0 + span)) for n in range(n_img) for l0 in range(0, hw, span)]
 
 
-def _pointwise_forward(x, w, bias):
-    """1x1 stride 1: y[n] (O, H*W) = w (O, C) @ x[n] (C, H*W) + b, one GEMM per chunk of columns."""
+def _pointwise_forward(x, w, b):
+    """1x1 stride 1: y[n] (O, H*W) = w (O, C) @ x[n] (C, H*W) + b, one GEMM per image (or
+    piece of one) written in place: x[n] is its own column matrix, no im2col."""
     n_img, c, h, wd = x.shape
     o = w.shape[0]
     wm, xm = w.reshape(o, c), x.reshape(n_img, c, h * wd)
     y = np.empty((n_img, o, h, wd), x.dtype)
-    chunks = _pointwise_chunks(n_img, h, wd, c + o, x.itemsize)
+    ym = y.reshape(n_img, o, h * wd)
+    chunks = _pointwise_chunks(n_img, h * wd)
 
     def work(lo, hi):
         for n, l0, l1 in chunks[lo:hi]:
-            part = workspace("gemm", o * (l1 - l0), x.dtype).reshape(o, l1 - l0)
-            np.dot(wm, xm[n, :, l0:l1], out=part)
-            K.copy_add_bias(part, bias, y[n].reshape(o, h * wd), l0)
+            np.matmul(wm, xm[n, :, l0:l1], out=ym[n, :, l0:l1])
+            if b is not None:
+                K.add_bias(ym[n, :, l0:l1], b)
 
     split(len(chunks), work)
     return y
 
 
 def _pointwise_input_grad(g, x_shape, w):
-    """dx[n] (C, H*W) = w^T (C, O) @ g[n] (O, H*W): the chunks are disjoint, so no col2im."""
+    """dx[n] (C, H*W) = w^T (C, O) @ g[n] (O, H*W), one GEMM per image (or piece), no col2im."""
     n_img, c, h, wd = x_shape
     o = w.shape[0]
     wt, gm = w.reshape(o, c).T, g.reshape(n_img, o, h * wd)
     dx = np.empty(x_shape, g.dtype)
     dxm = dx.reshape(n_img, c, h * wd)
-    chunks = _pointwise_chunks(n_img, h, wd, c + o, g.itemsize)
+    chunks = _pointwise_chunks(n_img, h * wd)
 
     def work(lo, hi):
         for n, l0, l1 in chunks[lo:hi]:
-            part = workspace("gemm", c * (l1 - l0), g.dtype).reshape(c, l1 - l0)
-            np.dot(wt, gm[n, :, l0:l1], out=part)
-            dxm[n, :, l0:l1] = part
+            np.matmul(wt, gm[n, :, l0:l1], out=dxm[n, :, l0:l1])
 
     split(len(chunks), work)
     return dx
@@ -274,7 +278,7 @@ def _pointwise_weight_grad(g, x, w_shape):
     n_img, c, h, wd = x.shape
     o = w_shape[0]
     gm, xm = g.reshape(n_img, o, h * wd), x.reshape(n_img, c, h * wd)
-    chunks = _pointwise_chunks(n_img, h, wd, c + o, g.itemsize)
+    chunks = _pointwise_chunks(n_img, h * wd)
 
     def work(lo, hi):
         dw = np.zeros((o, c), g.dtype)
