@@ -62,6 +62,14 @@ def conv2d_forward(x, w, b, stride, pad, dilation=(1, 1), groups=1):
     return xp.ascontiguousarray(y.reshape(groups, n, ho, wo, -1).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo))
 
 
+# removed when layers/conv.py calls the two functions below
+def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
+    """(dx or None, dw or None, db or None): the former call, made of the two functions below."""
+    dx = conv2d_input_grad(g, x.shape, w, stride, pad) if input_grad else None
+    dw, db = conv2d_param_grads(g, x, w.shape, stride, pad) if param_grads else (None, None)
+    return dx, dw, db
+
+
 def conv2d_input_grad(g, x_shape, w, stride, pad, dilation=(1, 1), groups=1):
     """dx = col2im(g_g @ w_g) per group, the col2im as KH*KW strided adds into the padded dx."""
     xp = array_module(g)
@@ -84,14 +92,6 @@ def conv2d_param_grads(g, x, w_shape, stride, pad, dilation=(1, 1), groups=1, bi
     cols = _columns(x, w_shape[2:], stride, pad, dilation, groups, g.shape[2:])
     dw = (_grouped(g, groups).transpose(0, 2, 1) @ cols).reshape(w_shape)
     return dw, (g.sum(axis=(0, 2, 3)) if bias else None)
-
-
-# removed when layers/conv.py calls the two functions below
-def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
-    """(dx or None, dw or None, db or None): the former call, made of the two functions below."""
-    dx = conv2d_input_grad(g, x.shape, w, stride, pad) if input_grad else None
-    dw, db = conv2d_param_grads(g, x, w.shape, stride, pad) if param_grads else (None, None)
-    return dx, dw, db
 
 
 def _avgpool_divisor(xp, input_shape, out_shape, kernel, stride, pad, count_include_pad, dtype):

@@ -103,6 +103,16 @@ def conv2d_forward(x, w, b, stride, pad, dilation=(1, 1), groups=1):
     return _im2col_forward(x, w, bias, stride, pad, dilation, groups, out_shape)
 
 
+# removed when layers/conv.py calls the two functions below
+def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
+    """(dx or None, dw or None, db or None): the former call, made of the two functions below."""
+    if is_gpu_array(g):
+        return _gpu().conv2d_backward(g, x, w, stride, pad, input_grad, param_grads)
+    dx = conv2d_input_grad(g, x.shape, w, stride, pad) if input_grad else None
+    dw, db = conv2d_param_grads(g, x, w.shape, stride, pad) if param_grads else (None, None)
+    return dx, dw, db
+
+
 def conv2d_input_grad(g, x_shape, w, stride, pad, dilation=(1, 1), groups=1):
     """dx of conv2d_forward given g = dL/dy (N, O, Ho, Wo): the transposed convolution,
     dx[n, c, h, w] = sum_{o in c's group, i, j} w[o, c', i, j] g[n, o, p, q]
@@ -143,16 +153,6 @@ def conv2d_param_grads(g, x, w_shape, stride, pad, dilation=(1, 1), groups=1, bi
     else:  # Winograd's input-gradient trick does not apply to dw: im2col
         dw = _im2col_weight_grad(g, x, w_shape, stride, pad, dilation, groups)
     return dw, (g.sum(axis=(0, 2, 3)) if bias else None)
-
-
-# removed when layers/conv.py calls the two functions below
-def conv2d_backward(g, x, w, stride, pad, input_grad=True, param_grads=False):
-    """(dx or None, dw or None, db or None): the former call, made of the two functions below."""
-    if is_gpu_array(g):
-        return _gpu().conv2d_backward(g, x, w, stride, pad, input_grad, param_grads)
-    dx = conv2d_input_grad(g, x.shape, w, stride, pad) if input_grad else None
-    dw, db = conv2d_param_grads(g, x, w.shape, stride, pad) if param_grads else (None, None)
-    return dx, dw, db
 
 
 def _im2col_forward(x, w, bias, stride, pad, dilation, groups, out_shape):
