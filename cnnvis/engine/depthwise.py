@@ -14,10 +14,10 @@ read, for tap (i, j), one contiguous run of one phase, starting at
     phase(i, j) = ((i*dh) % sh) * sw + (j*dw) % sw,
 so stride, dilation and padding cost no branch in the inner loop:
     run[t] = b[o] + sum_{taps} w[o, tap] * phases[offset(tap) + t],  y[n, o, p, q] = run[n*S + p*Wph + q]
-(the entries between are computed and dropped, as winograd.py does with its filler; a
-tap never reads past its image, since offset + (Ho - 1) * Wph + Wo <= S). Stacking images
-makes the runs of small planes long; the run is cut into blocks of BLOCK that stay in L1
-while three taps at a time add into them.
+(the entries between are computed and dropped, as winograd.py does with its filler; by
+the output size, offset(tap) - phase(tap)*nb*S + (Ho - 1) * Wph + Wo <= S, so a kept output
+never reads past its image). Stacking images makes the runs of small planes long; the run
+is cut into blocks of BLOCK that stay in L1 while three taps at a time add into them.
 
 The input gradient is the same sum read the other way: within phase f, the padded input
 gradient is dphases[f][u] = sum_{taps of phase f} w[o, tap] * G[u - (offset(tap) - f*nb*S)],
