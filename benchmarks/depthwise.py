@@ -4,9 +4,9 @@ input gradient and weight gradient, cnnvis against PyTorch in the same run (floa
     python benchmarks/depthwise.py            # AVX-512 BLAS kernels where the CPU has them
     python benchmarks/depthwise.py --blas keep --repeats 9
 
-PyTorch runs on as many threads as cnnvis. Each timed call follows an untimed one of the
-same side (time_settled: PyTorch's spinning OpenMP workers would otherwise slow the cnnvis
-call after them). PyTorch's side is F.conv2d for the forward and
+PyTorch runs on as many threads as cnnvis. Each timed call follows 20 ms of untimed calls
+of the same side (time_settled: PyTorch's spinning OpenMP workers would otherwise slow the
+cnnvis call after them). PyTorch's side is F.conv2d for the forward and
 torch.nn.grad.conv2d_input / conv2d_weight for the gradients (the kernels autograd calls).
 A TF-'same' pad (0 or 1 more at the end) is cnnvis's own asymmetric padding; PyTorch is
 timed with the symmetric padding of the same output size (its fastest path, the same work)
@@ -17,6 +17,7 @@ import time
 
 from common import header, parse, setup_torch, table
 
+SETTLE_S = 0.02  # untimed calls of one side before its timed one (see time_settled)
 CASES = [  # name, x shape, out channels, kernel, stride, pad (t, b, l, r), groups
     ("depthwise 3x3 s1", (8, 96, 112, 112), 96, 3, 1, (1, 1, 1, 1), 96),
     ("depthwise 3x3 s2, TF same", (8, 96, 112, 112), 96, 3, 2, (0, 1, 0, 1), 96),
@@ -29,14 +30,18 @@ CASES = [  # name, x shape, out channels, kernel, stride, pad (t, b, l, r), grou
 
 def time_settled(sides, repeats):
     """Median seconds of each callable in ``sides``, interleaved as common.time_ab, but each
-    timed call right after an untimed call of the same side. PyTorch's OpenMP workers spin
-    for a while after each call (libgomp's default), and on 2 cores they took the second
-    core from a cnnvis call timed right after: measured 6.0 ms alone, 12.1 ms right after
-    F.conv2d, for a 1-12 ms op. In a network each engine's ops follow its own."""
+    timed call after SETTLE_S of untimed calls of the same side. PyTorch's OpenMP workers
+    spin after each call (libgomp's default) and on 2 cores take the second core from a
+    cnnvis call that follows: measured for the 5x5 depthwise on (8, 480, 14, 14), 2.8 ms
+    alone, 4.7 ms up to 5 ms after F.conv2d, 3.6 after 10 ms, 2.5 after 20 ms. In a
+    network each engine's ops follow its own."""
     times = {name: [] for name in sides}
     for _ in range(repeats):
         for name, fn in sides.items():
+            start = time.perf_counter()
             fn()
+            while time.perf_counter() - start < SETTLE_S:
+                fn()
             t = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t)
