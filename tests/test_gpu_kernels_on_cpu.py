@@ -25,8 +25,9 @@ def test_conv_matches_cpu(rng, shape, out, k, stride, pad):
     y = G.conv2d_forward(x, w, b, (stride, stride), pad)
     assert np.allclose(y, ops.conv2d_forward(x, w, b, (stride, stride), pad), rtol=1e-12, atol=1e-12)
     g = rng.standard_normal(y.shape)
-    ours = G.conv2d_backward(g, x, w, (stride, stride), pad, True, True)
-    ref = ops.conv2d_backward(g, x, w, (stride, stride), pad, True, True)
+    s = (stride, stride)
+    ours = (G.conv2d_input_grad(g, x.shape, w, s, pad), *G.conv2d_param_grads(g, x, w.shape, s, pad))
+    ref = (ops.conv2d_input_grad(g, x.shape, w, s, pad), *ops.conv2d_param_grads(g, x, w.shape, s, pad))
     for a, r in zip(ours, ref):
         assert np.allclose(a, r, rtol=1e-12, atol=1e-12)
 
@@ -89,7 +90,7 @@ def test_network_and_methods_through_gpu_code(rng, through_gpu_code, monkeypatch
     x = rng.standard_normal((2, 3, 16, 16)).astype(np.float32)
     with_gpu_code = (net.forward(x), guided_backprop(net, x, 1), gradcam(net, x, 2),
                      occlusion(net, x, 0, 4, 3, progress=False).heatmap)
-    assert {"conv2d_forward", "conv2d_backward", "maxpool2d_forward", "maxpool2d_backward",
+    assert {"conv2d_forward", "conv2d_input_grad", "maxpool2d_forward", "maxpool2d_backward",
             "relu_forward", "relu_backward"} <= set(through_gpu_code)
     monkeypatch.setattr(ops, "is_gpu_array", cnnvis.engine.is_gpu_array)  # now the CPU kernels
     reference = (net.forward(x), guided_backprop(net, x, 1), gradcam(net, x, 2),

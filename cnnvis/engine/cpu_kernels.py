@@ -1,4 +1,4 @@
-"""Numba kernels of the CPU backend: im2col/col2im, max-pool with switches, the ReLU rules, bias.
+"""Numba kernels of the CPU backend: im2col/col2im, max- and average pooling, the ReLU rules, bias.
 
 Each kernel is serial, releases the GIL (nogil) and works on a range [lo, hi) of its outer
 loop, or on one chunk of rows, so that engine/parallel.split can run parts side by side on
@@ -14,46 +14,62 @@ RULE_CODES = {"gradient": 0, "deconvnet": 1, "guided": 2}
 
 
 @njit(cache=True, nogil=True)
-def im2col_rows(x, kh, kw, sh, sw, pt, pl, r0, r1, wo, cols):
-    """cols[(c, i, j), (r - r0) * wo + q] = x[c, r*sh - pt + i, q*sw - pl + j] (0 outside).
+def _columns_inside(j, dw, pl, sw, W, wo):
+    """(q0, q1): the output columns q0 <= q < q1 whose tap j, at input column
+    q*sw - pl + j*dw, is inside [0, W) (q0 == q1 when none is)."""
+    off = j * dw - pl
+    q0 = min(wo, max(0, -(off // sw)))
+    q1 = max(q0, min(wo, (W - 1 - off) // sw + 1))
+    return q0, q1
 
-    x: (C, H, W) one image; cols: (C*kh*kw, (r1 - r0) * wo) for output rows r0 <= r < r1.
+
+@njit(cache=True, nogil=True)
+def im2col_rows(x, kh, kw, sh, sw, dh, dw, pt, pl, r0, r1, wo, cols):
+    """cols[(c, i, j), (r - r0) * wo + q] = x[c, r*sh - pt + i*dh, q*sw - pl + j*dw] (0 outside).
+
+    x: (C, H, W) one image (or one group's channels); cols: (C*kh*kw, (r1 - r0) * wo) for
+    output rows r0 <= r < r1; (dh, dw) is the dilation.
     """
     C, H, W = x.shape
     for row in range(C * kh * kw):
         c = row // (kh * kw)
         i = (row // kw) % kh
         j = row % kw
+        q0, q1 = _columns_inside(j, dw, pl, sw, W, wo)
         for r in range(r0, r1):
-            h = r * sh - pt + i
+            h = r * sh - pt + i * dh
             dst = cols[row, (r - r0) * wo:(r - r0 + 1) * wo]
-            dst[:] = 0
-            if h < 0 or h >= H:
+            if h < 0 or h >= H or q0 == q1:
+                dst[:] = 0
                 continue
-            q0 = max(0, -((j - pl) // sw) if j < pl else 0)   # first q with q*sw - pl + j >= 0
-            q1 = min(wo, (W - 1 - j + pl) // sw + 1)            # past the last q with it < W
-            src = x[c, h]
-            for q in range(q0, q1):
-                dst[q] = src[q * sw - pl + j]
+            src = x[c, h, q0 * sw - pl + j * dw:]
+            for q in range(q0):
+                dst[q] = 0
+            for q in range(q1 - q0):
+                dst[q0 + q] = src[q * sw]
+            for q in range(q1, wo):
+                dst[q] = 0
 
 
 @njit(cache=True, nogil=True)
-def col2im_rows(cols, kh, kw, sh, sw, pt, pl, r0, r1, wo, dx):
+def col2im_rows(cols, kh, kw, sh, sw, dh, dw, pt, pl, r0, r1, wo, dx):
     """The transpose of im2col_rows: dx[c, h, w] += cols[(c, i, j), l] (padding dropped)."""
     C, H, W = dx.shape
     for c in range(C):
         for i in range(kh):
             for j in range(kw):
                 row = (c * kh + i) * kw + j
-                q0 = max(0, -((j - pl) // sw) if j < pl else 0)
-                q1 = min(wo, (W - 1 - j + pl) // sw + 1)
+                q0, q1 = _columns_inside(j, dw, pl, sw, W, wo)
+                if q0 == q1:
+                    continue
                 for r in range(r0, r1):
-                    h = r * sh - pt + i
+                    h = r * sh - pt + i * dh
                     if h < 0 or h >= H:
                         continue
-                    src, dst = cols[row, (r - r0) * wo:(r - r0 + 1) * wo], dx[c, h]
-                    for q in range(q0, q1):
-                        dst[q * sw - pl + j] += src[q]
+                    src = cols[row, (r - r0) * wo + q0:(r - r0) * wo + q1]
+                    dst = dx[c, h, q0 * sw - pl + j * dw:]
+                    for q in range(q1 - q0):
+                        dst[q * sw] += src[q]
 
 
 @njit(cache=True, nogil=True)
@@ -65,6 +81,16 @@ def copy_add_bias(src, b, dst, offset):
         bo = b[o]
         for l in range(L):
             d[l] = s[l] + bo
+
+
+@njit(cache=True, nogil=True)
+def add_bias(y, b):
+    """y[o, l] += b[o] in place, on an (O, L) view (NumPy's broadcast add is 2-3x slower here)."""
+    O, L = y.shape
+    for o in range(O):
+        row, bo = y[o], b[o]
+        for l in range(L):
+            row[l] += bo
 
 
 @njit(cache=True, nogil=True)
@@ -136,6 +162,64 @@ def maxpool_backward(g, switches, dx, lo, hi):
             for j in range(wo):
                 s = switches[n, c, i, j]
                 dx[n, c, s // w, s % w] += g[n, c, i, j]
+
+
+@njit(cache=True, nogil=True)
+def avgpool_forward(x, kh, kw, sh, sw, pt, pl, rows, cols, y, lo, hi):
+    """y[n, c, p, q] = (sum of the window's entries inside x) / (rows[p] * cols[q]) for the
+    planes lo <= n*C + c < hi; rows, cols: the divisor's factors per output row and column.
+
+    The window's entries are summed row by row, left to right, as PyTorch's CPU kernel does.
+    """
+    N, C, H, W = x.shape
+    ho, wo = y.shape[2], y.shape[3]
+    acc = np.empty(wo, y.dtype)
+    for plane in range(lo, hi):
+        n = plane // C
+        c = plane - n * C
+        for p in range(ho):
+            acc[:] = 0
+            for i in range(kh):
+                h = p * sh - pt + i
+                if h < 0 or h >= H:
+                    continue
+                for j in range(kw):
+                    q0, q1 = _columns_inside(j, 1, pl, sw, W, wo)
+                    if q0 == q1:
+                        continue
+                    src, dst = x[n, c, h, q0 * sw - pl + j:], acc[q0:q1]
+                    for q in range(q1 - q0):
+                        dst[q] += src[q * sw]
+            out = y[n, c, p]
+            for q in range(wo):
+                out[q] = acc[q] / (rows[p] * cols[q])
+
+
+@njit(cache=True, nogil=True)
+def avgpool_backward(g, kh, kw, sh, sw, pt, pl, rows, cols, dx, lo, hi):
+    """dx[n, c] += g[n, c, p, q] / (rows[p] * cols[q]) on each entry of window (p, q) inside
+    the input, for the planes lo <= n*C + c < hi (dx zeroed by the caller)."""
+    N, C, H, W = dx.shape
+    ho, wo = g.shape[2], g.shape[3]
+    share = np.empty(wo, g.dtype)
+    for plane in range(lo, hi):
+        n = plane // C
+        c = plane - n * C
+        for p in range(ho):
+            src = g[n, c, p]
+            for q in range(wo):
+                share[q] = src[q] / (rows[p] * cols[q])
+            for i in range(kh):
+                h = p * sh - pt + i
+                if h < 0 or h >= H:
+                    continue
+                for j in range(kw):
+                    q0, q1 = _columns_inside(j, 1, pl, sw, W, wo)
+                    if q0 == q1:
+                        continue
+                    part, dst = share[q0:q1], dx[n, c, h, q0 * sw - pl + j:]
+                    for q in range(q1 - q0):
+                        dst[q * sw] += part[q]
 
 
 @njit(cache=True, nogil=True)

@@ -158,9 +158,10 @@ def conv3x3(x, w, b, pad):
     return y
 
 
-def applies(w, stride, pad):
-    """True when conv3x3 computes this convolution and its input gradient (pads <= 2)."""
-    return w.shape[2:] == (3, 3) and tuple(stride) == (1, 1) and max(pad) <= 2
+def applies(w_shape, stride, pad):
+    """True when conv3x3 computes this convolution (kernel shape (O, C, KH, KW), undilated,
+    ungrouped) and its input gradient (pads <= 2)."""
+    return tuple(w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1) and max(pad) <= 2
 
 
 def input_gradient(g, w, pad):
