@@ -61,13 +61,19 @@ def test_pool_switches_at_infinities_and_nans_match_cpu(kernel, stride, pad):
     np.testing.assert_array_equal(G.maxpool2d_backward(g, s, x.shape), ops.maxpool2d_backward(g, s2, x.shape))
 
 
-def test_relu_rules_match_cpu(rng):
-    x = rng.standard_normal((3, 4, 5))
+@pytest.mark.parametrize("top", [np.inf, 6.0])  # ReLU, ReLU6
+def test_relu_rules_match_cpu(rng, top):
+    x = 5 * rng.standard_normal((3, 4, 5))
     g = rng.standard_normal(x.shape)
-    y = ops.relu_forward(x)
-    assert np.array_equal(G.relu_forward(x), y)
+    y = ops.relu_forward(x, top)
+    assert np.array_equal(G.relu_forward(x, top), y)
     for rule in RULES:
-        assert np.array_equal(G.relu_backward(g, y, rule), ops.relu_backward(g, y, rule))
+        assert np.array_equal(G.relu_backward(g, y, rule, top), ops.relu_backward(g, y, rule, top))
+
+
+def test_channel_affine_matches_cpu(rng):
+    x, s, t = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal(3), rng.standard_normal(3)
+    assert np.allclose(G.channel_affine(x, s, t), ops.channel_affine(x, s, t), rtol=1e-15, atol=1e-15)
 
 
 @pytest.fixture

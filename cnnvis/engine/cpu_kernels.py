@@ -223,27 +223,42 @@ def avgpool_backward(g, kh, kw, sh, sw, pt, pl, rows, cols, dx, lo, hi):
 
 
 @njit(cache=True, nogil=True)
-def relu_forward(x, y, lo, hi):
-    """y = max(x, 0) on x[lo:hi] of flat arrays (NaN stays NaN, as in PyTorch)."""
-    src, dst = x[lo:hi], y[lo:hi]
-    for k in range(hi - lo):
-        v = src[k]
-        dst[k] = v if (v > 0 or v != v) else 0
+def channel_affine(x, scale, shift, y, lo, hi):
+    """y[p] = x[p] * scale[p % C] + shift[p % C] for the (C, H*W) planes p in [lo, hi) of
+    x, y viewed as (N*C, H*W): a batch norm at inference in one pass."""
+    c = scale.shape[0]
+    for p in range(lo, hi):
+        s, t = scale[p % c], shift[p % c]
+        src, dst = x[p], y[p]
+        for k in range(src.shape[0]):
+            dst[k] = src[k] * s + t
 
 
 @njit(cache=True, nogil=True)
-def relu_backward(g, y, out, rule, lo, hi):
-    """The three ReLU rules on [lo, hi) of flat arrays; y is the forward output (y > 0 iff x > 0).
+def relu_forward(x, y, top, lo, hi):
+    """y = min(max(x, 0), top) on x[lo:hi] of flat arrays (top = inf: ReLU, 6: ReLU6; NaN
+    stays NaN, as in PyTorch)."""
+    src, dst = x[lo:hi], y[lo:hi]
+    for k in range(hi - lo):
+        v = src[k]
+        dst[k] = v if (v != v or 0 < v < top) else (0 if v <= 0 else top)
 
-    rule 0 gradient: g * (x > 0); 1 deconvnet: g * (g > 0); 2 guided: g * (x > 0) * (g > 0).
+
+@njit(cache=True, nogil=True)
+def relu_backward(g, y, out, rule, top, lo, hi):
+    """The three rules on [lo, hi) of flat arrays; y is the forward output, so that the unit
+    let its input through (0 < x < top) exactly when 0 < y < top (top = inf: ReLU).
+
+    rule 0 gradient: g * on; 1 deconvnet: g * (g > 0); 2 guided: g * on * (g > 0).
     """
     gs, ys, dst = g[lo:hi], y[lo:hi], out[lo:hi]
     for k in range(hi - lo):
         v = gs[k]
+        on = ys[k] > 0 and (ys[k] < top or top == np.inf)
         if rule == 0:
-            keep = ys[k] > 0
+            keep = on
         elif rule == 1:
             keep = v > 0
         else:
-            keep = ys[k] > 0 and v > 0
+            keep = on and v > 0
         dst[k] = v if keep else 0

@@ -168,14 +168,20 @@ def _scatter_add(target, index, values):
         np.add.at(target, index, values)
 
 
-def relu_forward(x):
-    """y = max(x, 0) (NaN stays NaN)."""
+def channel_affine(x, scale, shift):
+    """y[n, c] = x[n, c] * scale[c] + shift[c]."""
+    return x * scale.reshape(1, -1, 1, 1).astype(x.dtype) + shift.reshape(1, -1, 1, 1).astype(x.dtype)
+
+
+def relu_forward(x, top=float("inf")):
+    """y = min(max(x, 0), top) (NaN stays NaN)."""
     xp = array_module(x)
-    return xp.where(x > 0, x, xp.where(xp.isnan(x), x, 0)).astype(x.dtype)
+    return xp.where(x > 0, xp.minimum(x, top), xp.where(xp.isnan(x), x, 0)).astype(x.dtype)
 
 
-def relu_backward(g, y, rule):
-    """gradient: g (y > 0); deconvnet: g (g > 0); guided: g (y > 0)(g > 0)."""
+def relu_backward(g, y, rule, top=float("inf")):
+    """gradient: g on; deconvnet: g (g > 0); guided: g on (g > 0); on = 0 < y < top."""
     xp = array_module(g)
-    keep = {"gradient": y > 0, "deconvnet": g > 0, "guided": (y > 0) & (g > 0)}[rule]
+    on = (y > 0) & ((y < top) | (top == float("inf")))
+    keep = {"gradient": on, "deconvnet": g > 0, "guided": on & (g > 0)}[rule]
     return xp.where(keep, g, 0).astype(g.dtype)

@@ -389,25 +389,40 @@ def global_avgpool_backward(g, input_shape):
     return xp.broadcast_to((g / (h * wd))[:, :, None, None], tuple(input_shape)).copy()
 
 
-def relu_forward(x):
-    """y = max(x, 0)."""
+def channel_affine(x, scale, shift):
+    """y[n, c] = x[n, c] * scale[c] + shift[c] for x (N, C, H, W): one pass, over the cores."""
     if is_gpu_array(x):
-        return _gpu().relu_forward(x)
+        return _gpu().channel_affine(x, scale, shift)
+    n, c, h, w = x.shape
     x = np.ascontiguousarray(x)
     y = np.empty_like(x)
-    xf, yf = x.reshape(-1), y.reshape(-1)
-    split(xf.size, lambda lo, hi: K.relu_forward(xf, yf, lo, hi), min_items=ELEMENTWISE_MIN)
+    xf, yf = x.reshape(n * c, h * w), y.reshape(n * c, h * w)
+    scale, shift = np.ascontiguousarray(scale, x.dtype), np.ascontiguousarray(shift, x.dtype)
+    split(n * c, lambda lo, hi: K.channel_affine(xf, scale, shift, yf, lo, hi),
+          min_items=max(1, ELEMENTWISE_MIN // (h * w)))
     return y
 
 
-def relu_backward(g, y, rule):
-    """g * (y > 0) | g * (g > 0) | g * (y > 0) * (g > 0) for rule gradient | deconvnet | guided."""
+def relu_forward(x, top=np.inf):
+    """y = min(max(x, 0), top): ReLU (top = inf) or ReLU6 (top = 6)."""
+    if is_gpu_array(x):
+        return _gpu().relu_forward(x, top)
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    split(xf.size, lambda lo, hi: K.relu_forward(xf, yf, top, lo, hi), min_items=ELEMENTWISE_MIN)
+    return y
+
+
+def relu_backward(g, y, rule, top=np.inf):
+    """g * on | g * (g > 0) | g * on * (g > 0) for rule gradient | deconvnet | guided, with
+    on = 0 < y < top, the units the forward let through (y its output)."""
     if is_gpu_array(g):
-        return _gpu().relu_backward(g, y, rule)
+        return _gpu().relu_backward(g, y, rule, top)
     g = np.ascontiguousarray(g)
     y = np.ascontiguousarray(y)
     out = np.empty_like(g)
     gf, yf, of = g.reshape(-1), y.reshape(-1), out.reshape(-1)
     code = K.RULE_CODES[rule]
-    split(gf.size, lambda lo, hi: K.relu_backward(gf, yf, of, code, lo, hi), min_items=ELEMENTWISE_MIN)
+    split(gf.size, lambda lo, hi: K.relu_backward(gf, yf, of, code, top, lo, hi), min_items=ELEMENTWISE_MIN)
     return out

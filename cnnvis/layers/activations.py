@@ -4,7 +4,7 @@ ReLU6 rectifies like ReLU, so the three rules apply to it with its own forward m
 0 < x < 6. SiLU and Sigmoid are smooth: under every rule they pass their plain gradient,
 as Captum's hooks do (its deconvnet and guided backprop hook nn.ReLU modules only).
 """
-from ..engine import array_module
+from ..engine import array_module, ops
 from .base import Layer, check_rule
 
 
@@ -26,16 +26,11 @@ class ReLU6(Layer):
         return (x > 0) & (x < 6)
 
     def forward(self, x):
-        y = array_module(x).clip(x, 0, 6)
+        y = ops.relu_forward(x, top=6)
         return y, y
 
     def backward(self, g, y, rule="gradient"):
-        check_rule(rule)
-        if rule == "gradient":
-            return (g * self.active(y),)
-        if rule == "deconvnet":
-            return (g * (g > 0),)
-        return (g * (self.active(y) & (g > 0)),)
+        return (ops.relu_backward(g, y, check_rule(rule), top=6),)
 
     def torch_module(self, torch):
         return torch.nn.ReLU6()

@@ -1,6 +1,7 @@
 """BatchNorm2d: per-channel normalisation (Ioffe & Szegedy 2015), as PyTorch's nn.BatchNorm2d."""
 import numpy as np
 
+from ..engine import ops
 from ..errors import InputError
 from .base import Layer
 from .torch_counterparts import copy_params
@@ -46,7 +47,7 @@ class BatchNorm2d(Layer):
     def forward(self, x):  # cache (x, None): inference; forward_train's is (xh, 1 / sd)
         self.output_shape(x.shape[1:])
         s, t = self.scale_shift()
-        return x * s[:, None, None] + t[:, None, None], (x, None)
+        return ops.channel_affine(x, s, t), (x, None)
 
     def forward_train(self, x, rng):
         self.output_shape(x.shape[1:])
@@ -73,7 +74,8 @@ class BatchNorm2d(Layer):
     def backward(self, g, cache, rule="gradient"):
         xh, inv = cache
         if inv is None:  # inference: affine
-            return (g * self.scale_shift()[0][:, None, None],)
+            s = self.scale_shift()[0]
+            return (ops.channel_affine(g, s, s * 0),)
         dxh = g * self.params["weight"][:, None, None]
         mean = lambda z: z.mean(axis=(0, 2, 3))[:, None, None]  # noqa: E731
         return (inv[:, None, None] * (dxh - mean(dxh) - xh * mean(dxh * xh)),)
