@@ -18,11 +18,15 @@ def model_file(tmp_path_factory):
     return str(path)
 
 
+OPTIONS = {"smoothgrad": ["--samples", "4"], "integrated-gradients": ["--steps", "4"],
+           "occlusion": ["--patch", "8", "--stride", "8"], "all": ["--samples", "4", "--steps", "4"]}
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_explain_every_method_writes_a_picture(model_file, tmp_path, method):
     out = tmp_path / f"{method}.png"
     args = ["explain", "cat", "--method", method, "--weights", model_file, "--out", str(out), "--quiet",
-            "--samples", "4", "--steps", "4", "--patch", "8", "--stride", "8"]
+            *OPTIONS.get(method, [])]
     assert main(args) == 0
     with Image.open(out) as img:
         assert img.size[0] > 200 and img.size[1] > 150
@@ -44,6 +48,13 @@ def test_explain_bad_target_is_a_clear_error(model_file, tmp_path, capsys, targe
                  "--out", str(out), "--quiet"]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()  # nothing half-written
+
+
+def test_explain_option_of_another_method_is_an_error(model_file, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["explain", "cat", "-m", "saliency", "--weights", model_file, "--steps", "4",
+                 "--out", str(out), "--quiet"]) == 2
+    assert "saliency takes no option steps" in capsys.readouterr().err and not out.exists()
 
 
 def test_explain_missing_image(model_file, tmp_path, capsys):
