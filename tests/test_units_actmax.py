@@ -163,7 +163,7 @@ def test_octaves_grow_the_image_and_record_frames():
 
 def test_octaves_refused_after_flatten_and_from_an_image():
     net = tiny_vgg()
-    with pytest.raises(InputError, match="after Flatten"):
+    with pytest.raises(InputError, match="fixes the size"):
         activation_maximization(net, None, 2, steps=2, octaves=2, progress=False)
     start = np.random.default_rng(0).uniform(0, 1, (1, 3, 16, 16)).astype(np.float32)
     result = activation_maximization(net, start, 2, steps=3, lr=1, progress=False)
