@@ -8,7 +8,8 @@ The torch side is torch_mirror(net) with a full backward hook on every rectifier
 where autograd's grad_input is g * (x > 0) at nn.ReLU and g * (0 < x < 6) at nn.ReLU6
 (hardtanh's backward: strictly inside the interval), so the hook on nn.ReLU6 gives
 DESIGN.md's ReLU6 row. SiLU and Sigmoid get no hook: they pass their plain gradient under
-every rule, in cnnvis (layers/activations.py) as in Captum.
+every rule, in cnnvis (layers/activations.py) as in Captum: with ReLU in place of ReLU6,
+cnnvis's guided and deconvnet equal Captum's GuidedBackprop and Deconvolution (measured 8e-16).
 
 Captum and ReLU6. Captum 0.9.0's GuidedBackprop and Deconvolution register their hooks
 on modules that are isinstance(module, torch.nn.ReLU) only, and nn.ReLU6 is an
@@ -61,20 +62,21 @@ def torch_grad(model, x, g, torch, rule="gradient", kinds=()):
             h.remove()
 
 
-def modern_net(seed=0):
+def modern_net(seed=0, relu6=ReLU6):
     """ReLU6, ReLU, a depthwise TF-'same' conv, batch norm, a squeeze-and-excitation gate
-    (SiLU, Sigmoid, Multiply), a residual Add; ends in logits (no softmax)."""
+    (SiLU, Sigmoid, Multiply), a residual Add; ends in logits (no softmax). relu6=ReLU: the
+    same network with ReLU in place of each ReLU6."""
     rng = np.random.default_rng(seed)
-    layers = [Conv2D(3, 6, 3, padding=1, name="c1", rng=rng), ReLU6(name="r6a"),
+    layers = [Conv2D(3, 6, 3, padding=1, name="c1", rng=rng), relu6(name="r6a"),
               Conv2D(6, 6, 3, 2, "same", groups=6, bias=False, name="dw", rng=rng),
-              BatchNorm2d(6, name="bn"), ReLU6(name="r6b"),
+              BatchNorm2d(6, name="bn"), relu6(name="r6b"),
               Conv2D(6, 8, 1, name="pw", rng=rng), ReLU(name="r"),
               GlobalAveragePool2D(keepdims=True, name="se_pool"),
               Conv2D(8, 4, 1, name="se_reduce", rng=rng), SiLU(name="se_act"),
               Conv2D(4, 8, 1, name="se_expand", rng=rng), Sigmoid(name="se_gate"),
               Multiply(name="se", inputs=("r", "se_gate")),
               Conv2D(8, 8, 3, padding=1, name="c4", rng=rng), Add(name="add", inputs=("c4", "se")),
-              ReLU6(name="out"), GlobalAveragePool2D(name="gap"), Dense(8, 5, name="fc", rng=rng)]
+              relu6(name="out"), GlobalAveragePool2D(name="gap"), Dense(8, 5, name="fc", rng=rng)]
     bn = layers[3]
     bn.params = {"weight": rng.uniform(0.5, 1.5, 6), "bias": rng.uniform(-0.5, 0.5, 6)}
     bn.buffers = {"running_mean": rng.uniform(-0.5, 0.5, 6), "running_var": rng.uniform(0.5, 2, 6)}
@@ -92,6 +94,16 @@ def relu6_net(seed=0):
               Conv2D(6, 6, 3, padding=1, name="c2", rng=rng), ReLU6(name="r2"),
               GlobalAveragePool2D(name="gap"), Dense(6, 4, name="fc", rng=rng)]
     return Network(layers, (3, 10, 10), name="relu6_only")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread(torch):
+    """PyTorch on one thread (tests/test_models_torch.py: its two-thread pool stalls for
+    seconds on a loaded 2-core machine; these networks are too small to gain from two)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +177,20 @@ def test_smooth_activations_ignore_the_rule(layer):
         np.testing.assert_array_equal(layer.backward(g, cache, rule)[0], plain)
     assert not layer.rectifier
     assert (plain < 0).any()  # negative gradients pass: no rule clamps them
+
+
+def test_smooth_activations_pass_the_gradient_as_captum(torch, record_property, inputs):
+    # with ReLU as the only rectifier, Captum's GuidedBackprop and Deconvolution (hooks on
+    # nn.ReLU, none on nn.SiLU / nn.Sigmoid) equal cnnvis's guided and deconvnet rules
+    from captum.attr import Deconvolution, GuidedBackprop
+    x, _ = inputs
+    targets = [1, 3]
+    net, mirror, ours, _ = run_both(modern_net(relu6=ReLU), x, np.eye(5)[targets], np.float64, torch)
+    for rule, method in (("guided", GuidedBackprop), ("deconvnet", Deconvolution)):
+        captum = method(mirror).attribute(torch.tensor(x), target=targets).detach().numpy()
+        err = rel_err(ours[rule], captum)
+        record_property(f"{rule} rel", err)
+        assert err <= TOL[np.float64], rule
 
 
 def test_captum_hooks_relu_not_relu6(torch, record_property, inputs):
