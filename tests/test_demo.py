@@ -16,9 +16,12 @@ from cnnvis.cli import main
 # each name is found in one heading only (so a missing section cannot hide behind another's
 # heading): sections whose names recur in the photo sections are given with their number
 SECTIONS = ["The bundled model", "Predictions", "3. Filters", "4. Feature maps", "5. Gradient methods",
-            "Occlusion sensitivity", "Maximally activating patches", "Class models", "most active filters",
+            "Occlusion sensitivity", "7. Maximally activating patches", "8. Class models", "most active filters",
             "10. DeepDream", "Embedding", "Adversarial examples", "Training", "backprop rules",
-            "Photos through VGG16: the weights", "VGG16's first-layer filters", "VGG16 feature maps", "Deconvnet",
+            "A real ImageNet classifier: EfficientNet-Lite0", "What it sees in each photo",
+            "Why tabby cat? Why golden retriever?", "Every attribution method on the predicted class",
+            "where hiding the dog's face kills the score", "Class models of ImageNet classes", "I6. DeepDream",
+            "Maximally activating patches over the photos", "Photos through VGG16: the weights", "VGG16's first-layer filters", "VGG16 feature maps", "Deconvnet",
             "Gradient methods for a unit", "Occlusion of a unit", "Activation maximization of VGG16 units",
             "P7. DeepDream"]
 
