@@ -18,7 +18,7 @@ import pytest
 
 from conftest import rel_err
 from cnnvis.engine import gpu_kernels as G
-from cnnvis.engine import ops
+from cnnvis.engine import ops, shapes
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}  # see the module docstring
 DTYPES = [np.float32, np.float64]
@@ -131,7 +131,7 @@ def test_conv_output_size_is_torchs(torch, size, kernel, stride, pads, dilation)
     x = torch.zeros(1, 1, size + sum(pads), 1)
     w = torch.zeros(1, 1, kernel, 1)
     expected = torch.nn.functional.conv2d(x, w, stride=(stride, 1), dilation=(dilation, 1)).shape[2]
-    assert ops.conv_output_size(size, kernel, stride, *pads, dilation) == expected
+    assert shapes.conv_output_size(size, kernel, stride, *pads, dilation) == expected
 
 
 POOLS = [  # x shape, kernel, stride, symmetric padding (ph, pw), count_include_pad, ceil_mode

@@ -1,5 +1,5 @@
 """AvgPool2D: each window's mean, as PyTorch's nn.AvgPool2d (and ONNX's AveragePool)."""
-from ..engine import ops
+from ..engine import ops, shapes
 from ..errors import InputError
 from .base import SlidingWindow, pair, padding_spec
 from .torch_counterparts import function_module, same_pad
@@ -8,7 +8,7 @@ from .torch_counterparts import function_module, same_pad
 class AvgPool2D(SlidingWindow):
     """y[n,c,p,q] = (1 / d[p,q]) sum_{i<KH, j<KW} x_pad[n, c, p*sh + i, q*sw + j]
 
-    d[p, q], the divisor (ops.avgpool_divisors): the window's entries inside the input and the
+    d[p, q], the divisor (shapes.avgpool_divisors): the window's entries inside the input and the
     padding (count_include_pad=True), or inside the input only (False, ONNX's and Keras's
     default); a ceil-mode window that reaches past the padding counts up to its end.
     Backward, under every rule (linear): each g[n,c,p,q] is shared evenly by its window,
@@ -49,7 +49,7 @@ class AvgPool2D(SlidingWindow):
         if not self.ceil_mode:
             return ho, wo
         (kh, kw), (sh, sw), (pt, pb, pl, pr) = self.kernel_size, self.stride, self.pads(h, w)
-        return ops.pool_output_size(h, kh, sh, pt, pb, True), ops.pool_output_size(w, kw, sw, pl, pr, True)
+        return shapes.pool_output_size(h, kh, sh, pt, pb, True), shapes.pool_output_size(w, kw, sw, pl, pr, True)
 
     def output_shape(self, input_shape):
         c, h, w = input_shape

@@ -29,7 +29,7 @@ import numpy as np
 from ..engine import array_module, to_device, to_host
 from ..errors import InputError
 from ..progress import bar
-from ..training.schedules import learning_rate
+from ..schedules import learning_rate
 from .adversarial import input_range, pixel_size
 from .blur import gaussian_blur
 from .targets import gradient, resolve, target_layer
