@@ -25,9 +25,9 @@ def scorecam(net, x, target, layer=None, score="prob", batch_size=32, relu=True,
     masked images run through the network batch_size at a time, with a progress bar.
     x: network input (N, C, H, W). Returns (N, H, W) (or (N, h, w) without upsampling).
     """
-    layer = cam_layer(net, layer)
     targets = resolve(net, x, target)
     top = target_layer(net, targets, score)
+    layer = cam_layer(net, layer, top)
     net.forward(x, until=top)
     a = net.activations[layer]
     xp = array_module(a)
