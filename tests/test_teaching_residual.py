@@ -31,7 +31,7 @@ def conv_ref(x, w, b):
 
 def conv_back_ref(g, w):
     """dx of conv_ref: each g[o,p,q] spread over its padded 3x3 patch, weighted by W[o]."""
-    o_, n, _ = g.shape
+    n = g.shape[1]
     dxp = np.zeros((w.shape[1], n + 2, n + 2))
     for o, p, q in np.ndindex(g.shape):
         dxp[:, p:p + 3, q:q + 3] += w[o] * g[o, p, q]
