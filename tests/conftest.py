@@ -76,3 +76,12 @@ def rel_err(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     scale = np.abs(b).max()
     return float(np.abs(a - b).max() / scale) if scale > 0 else float(np.abs(a).max())
+
+
+def agreement(record_property, name, value, tol):
+    """Assert value <= tol, recording both for the report (property ``name`` and ``name tol``;
+    benchmarks/tolerances.py tabulates them in BENCHMARKS.md)."""
+    value = float(value)
+    record_property(name, value)
+    record_property(f"{name} tol", tol)
+    assert value <= tol, f"{name}: {value:.3g} > tolerance {tol:g}"

@@ -23,6 +23,7 @@ TOL = 1e-5 absolute on maps in [0, 1]: float32 rounding plus pytorch-grad-cam's 
 import numpy as np
 import pytest
 
+from conftest import agreement
 from methods_nets import TARGETS, small, small_mirror
 from cnnvis import methods as M
 
@@ -65,8 +66,7 @@ def test_gradcam_matches_pytorch_grad_cam(torch, record_property):
     theirs = pytorch_grad_cam(np.mean(g, axis=(2, 3)), a, x.shape[2:], torch)
     ours = M.gradcam(net, x, TARGETS)  # defaults: the last conv's ReLU, relu, bilinear, min-max
     assert ours.shape == (2, 32, 32) and theirs.max() > 0
-    record_property("max abs", float(np.abs(ours - theirs).max()))
-    assert np.abs(ours - theirs).max() <= TOL
+    agreement(record_property, "max abs", np.abs(ours - theirs).max(), TOL)
     assert ours.min() == 0 and ours.max() == 1
 
 
@@ -81,8 +81,7 @@ def test_gradcam_plus_plus_matches_pytorch_grad_cam(torch, record_property):
     theirs = pytorch_grad_cam(weights, a, x.shape[2:], torch)
     ours = M.gradcam_plus_plus(net, x, TARGETS)
     assert theirs.max() > 0
-    record_property("max abs", float(np.abs(ours - theirs).max()))
-    assert np.abs(ours - theirs).max() <= TOL
+    agreement(record_property, "max abs", np.abs(ours - theirs).max(), TOL)
     # and it is a different map from Grad-CAM's (else the test above proves little)
     assert np.abs(ours - M.gradcam(net, x, TARGETS)).max() > 0.05
 
@@ -132,8 +131,7 @@ def test_scorecam_matches_reference(torch, record_property, definition, batch_si
     theirs = scorecam_reference(logits, x, LAYER, TARGETS, torch, definition)
     ours = M.scorecam(net, x, TARGETS, batch_size=batch_size, definition=definition, progress=False)
     assert ours.shape == (2, 32, 32) and theirs.max() > 0
-    record_property("max abs", float(np.abs(ours - theirs).max()))
-    assert np.abs(ours - theirs).max() <= TOL
+    agreement(record_property, "max abs", np.abs(ours - theirs).max(), TOL)
 
 
 def test_scorecam_definitions_differ(torch):
