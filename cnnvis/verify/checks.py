@@ -198,7 +198,8 @@ def _gauss_legendre_check():
 
     from ..methods.integrated_gradients import alphas_and_weights
     weights, alphas = approximation_parameters("gausslegendre")
-    return _compare(METHOD_CHECKS[5], np.concatenate(alphas_and_weights(16)), np.concatenate([alphas(16), weights(16)]), TOL64)
+    return _compare(METHOD_CHECKS[5], np.concatenate(alphas_and_weights(16)),
+                    np.concatenate([alphas(16), weights(16)]), TOL64)
 
 
 def table(checks):
