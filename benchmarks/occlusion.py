@@ -2,7 +2,7 @@
 Captum's Occlusion, in one run, as seconds per patch position and ratios to PyTorch naive.
 
     python benchmarks/occlusion.py                 # VGG16 224x224 patch 16, strides 4 and 8, + small model
-    python benchmarks/occlusion.py --quick         # a small network only (a check that it runs)
+    python benchmarks/occlusion.py --quick         # a small network at stride 4 only (checks the script)
 
 VGG16 (random weights, the bundled cat photo, the predicted class's logit) has 2809 positions
 at stride 4. PyTorch naive, Captum, cnnvis naive and cnnvis incremental are timed on the same
@@ -225,7 +225,7 @@ def main():
     small = cnnvis.small_vgg(widths=(16, 32), input_shape=(3, 64, 64), classes=10, seed=0)
     xs = small.preprocess(load_image("cat", size=(64, 64)))
     ts = int(np.argmax(small.forward(xs, until="predictions")))
-    run_model("small VGG (16-32, 64x64)", small, xs, ts, 8, [2, 4], args, torch)
+    run_model("small VGG (16-32, 64x64)", small, xs, ts, 8, [4] if args.quick else [2, 4], args, torch)
     if args.quick:
         return
     net = cnnvis.vgg16(seed=0)
