@@ -7,7 +7,10 @@ their ratio, and how far the two results are apart.
     python benchmarks/methods.py --scorecam   # also time Score-CAM (VGG16: 512 masked forwards)
 
 Captum runs on torch_mirror(net) up to the logits, parameters frozen (no weight gradients),
-ReLUs not in place (Captum's hooks need them so). Both sides: float32, 2 threads.
+ReLUs not in place (Captum's hooks need them so). Both sides: float32, PyTorch on as many
+threads as cnnvis. Timing (common.time_ab): a warm-up call per side, then --repeats
+repetitions interleaved, each timed call after untimed calls of its own side; medians.
+SmoothGrad: both sides draw the same noise (torch.normal from seed 0) inside the timed call.
 Grad-CAM++ and Score-CAM have no Captum equivalent: only cnnvis's time is shown.
 "max |diff| / max |Captum|": on VGG16 in float32 a few ReLU/max-pool decisions lie within
 rounding of their kink and may be taken differently, which moves an input gradient by a few
@@ -41,7 +44,11 @@ def pairs(net, x, model, torch, args):
     layer = model.module(cam_layer(net))
     size = x.shape[2:]
     n, stdev = args.samples, 0.15 * float(x.max() - x.min())
-    noise = torch.normal(0, torch.tensor(stdev).repeat((n,) + x.shape[1:]), generator=torch.manual_seed(0))
+
+    def smoothgrad():  # draws the noise NoiseTunnel draws, as it does: inside the timed call
+        noise = torch.normal(0, torch.tensor(stdev).repeat((n,) + x.shape[1:]), generator=torch.manual_seed(0))
+        return M.smoothgrad(net, x, TARGET, n=n, noise=noise.numpy()[None], batch_size=args.batch,
+                            progress=False)
 
     def noise_tunnel():
         torch.manual_seed(0)  # Captum draws the same noise as ours gets
@@ -75,10 +82,7 @@ def pairs(net, x, model, torch, args):
                                            progress=False).attributions,
             lambda: IntegratedGradients(model).attribute(xt, target=TARGET, n_steps=args.ig_steps,
                                                          internal_batch_size=args.batch).detach().numpy()),
-        f"SmoothGrad ({n} samples)": (
-            lambda: M.smoothgrad(net, x, TARGET, n=n, noise=noise.numpy()[None], batch_size=args.batch,
-                                 progress=False),
-            noise_tunnel),
+        f"SmoothGrad ({n} samples)": (smoothgrad, noise_tunnel),
         "FGSM": (lambda: M.fgsm(net, x, TARGET, epsilon=2.0).x,
                  lambda: FGSM(model, ce, lo, hi).perturb(xt, epsilon=eps, target=t).detach().numpy()),
         "Iterative FGSM (5 steps)": (

@@ -5,8 +5,7 @@ import pytest
 import cnnvis
 from cnnvis.errors import InputError
 from cnnvis.methods import occlusion
-from cnnvis.methods.occlusion_approx import ssim
-from cnnvis.methods.occlusion_quality import drilldown_settings, tau_for_ssim
+from cnnvis.methods.occlusion_quality import drilldown_settings, ssim, tau_for_ssim
 
 
 @pytest.fixture(scope="module")
