@@ -30,18 +30,19 @@ class TauFit:
 
 def ssim(approx, exact):
     """Structural similarity of an approximate map with the exact one (Wang et al. 2004):
-    scikit-image's structural_similarity, 7x7 uniform window, the exact map's data range."""
+    scikit-image's structural_similarity, a 7x7 uniform window (smaller for smaller maps), the
+    exact map's data range."""
     try:
         from skimage.metrics import structural_similarity
     except ImportError:
         raise BackendError("SSIM needs scikit-image: pip install 'cnnvis[eval]' (or scikit-image)") from None
     exact = np.asarray(exact, np.float64)
     span = float(exact.max() - exact.min()) or 1.0
-    win = min(7, *exact.shape) // 2 * 2 + 1 if min(exact.shape) >= 3 else 1
-    if win > min(exact.shape):
-        win -= 2
-    return float(structural_similarity(np.asarray(approx, np.float64), exact, win_size=max(win, 3),
-                                       data_range=span))
+    win = min(7, *exact.shape)
+    win -= 1 - win % 2  # odd, as scikit-image needs
+    if win < 3:
+        raise InputError(f"SSIM needs maps of at least 3x3 positions, got {exact.shape}")
+    return float(structural_similarity(np.asarray(approx, np.float64), exact, win_size=win, data_range=span))
 
 
 def tau_for_ssim(net, x, target, patch=16, stride=4, ssim_target=0.9, taus=TAUS, progress=None, **kwargs):

@@ -1,8 +1,10 @@
 """Agreement of a network (yours, on your weights) with PyTorch and Captum, check by check.
 
 Every layer's forward alone, the whole forward, the input gradient under the three backward
-rules (the deconvnet and guided rules as PyTorch backward hooks on nn.ReLU), and the gradient
-methods against their Captum equivalents. All in float64, where the two frameworks must agree
+rules (the deconvnet and guided rules as PyTorch backward hooks on each rectifier's module,
+nn.ReLU and nn.ReLU6), and the gradient methods against their Captum equivalents. Captum's
+deconvnet and guided backprop hook nn.ReLU only; where a network has ReLU6 (MobileNetV2,
+EfficientNet-Lite0) the same rule is hooked on its modules too, so both apply it everywhere. All in float64, where the two frameworks must agree
 to rounding (1e-9 relative); the float32 forward to 1e-4. float64 avoids a float32 effect that
 is not a disagreement: rounding can flip a ReLU or max-pool decision at a near-tie, routing a
 gradient to a neighbouring pixel (tests/test_vgg16_torch.py measures this on VGG16).
@@ -116,22 +118,40 @@ def verify(net, x, target=None, methods=True):
     return checks
 
 
+def rule_hooks(net, model, torch, rule, skip=()):
+    """PyTorch backward hooks applying ``rule`` at the mirror's module of every rectifier node
+    (ReLU, ReLU6) except modules of the types ``skip``: deconvnet clamps the incoming gradient,
+    guided the gradient the module's own backward gives (its mask, then > 0). Returns the handles."""
+    if rule == "gradient":
+        return []
+    clamp = (lambda m, gi, go: (go[0].clamp(min=0),)) if rule == "deconvnet" else \
+            (lambda m, gi, go: (gi[0].clamp(min=0),))
+    modules = [model.module(node.name) for node in net.nodes if node.rectifier]
+    return [m.register_full_backward_hook(clamp) for m in modules if not isinstance(m, skip)]
+
+
 def _rules(net, model, torch, x64, t, layer):
     checks = []
     for rule in ("gradient", "deconvnet", "guided"):
         ours = to_host(gradient(net, x64, t, rule=rule)[0])
-        hooks = []
-        for module in model.modules():
-            if isinstance(module, torch.nn.ReLU) and rule != "gradient":
-                clamp = (lambda m, gi, go: (go[0].clamp(min=0),)) if rule == "deconvnet" else \
-                        (lambda m, gi, go: (gi[0].clamp(min=0),))
-                hooks.append(module.register_full_backward_hook(clamp))
+        hooks = rule_hooks(net, model, torch, rule)
         xt = torch.from_numpy(x64).requires_grad_(True)
         _torch_score(model, net, xt, t, layer).sum().backward()
         for h in hooks:
             h.remove()
         checks.append(_compare(f"input gradient, {rule} rule, float64", ours, xt.grad.numpy(), TOL64))
     return checks
+
+
+def _with_rule_beyond_relu(net, model, torch, rule, attribute):
+    """attribute() with the rule hooked at the rectifiers Captum leaves alone (its hooks act on
+    nn.ReLU only: at ReLU6 it would pass the plain gradient, where cnnvis applies the rule)."""
+    hooks = rule_hooks(net, model, torch, rule, skip=(torch.nn.ReLU,))
+    try:
+        return attribute()
+    finally:
+        for h in hooks:
+            h.remove()
 
 
 METHOD_CHECKS = ("saliency vs Captum Saliency", "guided backprop vs Captum GuidedBackprop",
@@ -171,14 +191,16 @@ def _methods(net, model, torch, x64, t, layer):
     checks = [
         _compare(METHOD_CHECKS[0], M.saliency(net, x64, t),
                  C.Saliency(head).attribute(xt, target=captum_target, abs=False).numpy(), TOL64),
-        _compare(METHOD_CHECKS[1], M.guided_backprop(net, x64, t),
-                 C.GuidedBackprop(head).attribute(xt, target=captum_target).numpy(), TOL64),
+        _compare(METHOD_CHECKS[1], M.guided_backprop(net, x64, t), _with_rule_beyond_relu(
+            net, model, torch, "guided",
+            lambda: C.GuidedBackprop(head).attribute(xt, target=captum_target).numpy()), TOL64),
         # one-hot: the deconvnet of the score, as Captum's; a unit's default seed is its activation
-        _compare(METHOD_CHECKS[2], M.deconvnet(net, x64, t, seed="one-hot"),
-                 C.Deconvolution(head).attribute(xt, target=captum_target).numpy(), TOL64)]
+        _compare(METHOD_CHECKS[2], M.deconvnet(net, x64, t, seed="one-hot"), _with_rule_beyond_relu(
+            net, model, torch, "deconvnet",
+            lambda: C.Deconvolution(head).attribute(xt, target=captum_target).numpy()), TOL64)]
     where = cam_layer(net)
     name = f"Grad-CAM at {where} vs Captum LayerGradCam"
-    if net.index(layer) <= net.index(where):
+    if not net.is_ancestor(where, layer):
         checks.append(Check(name, not_run=f"the target is in {layer!r}, which does not come after the CAM "
                             f"layer {where!r}; give a later --target, or --no-methods"))
     else:
