@@ -12,7 +12,9 @@ import numpy as np
 
 from .. import progress as progress_bars
 from ..errors import InputError
+from ..layers.base import pair
 from .occlusion import Sweep, occlusion, spread_per_pixel
+from .occlusion_quality import drilldown_settings
 
 
 def _nearest_coarse(fine_n, fine_stride, coarse_stride, coarse_n):
@@ -21,15 +23,22 @@ def _nearest_coarse(fine_n, fine_stride, coarse_stride, coarse_n):
 
 
 def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, fraction=0.25,
-                        block=8, progress=None, **kwargs):
+                        block=8, speedup=None, progress=None, **kwargs):
     """Occlusion at ``stride`` computed exactly only where a coarse sweep says it matters.
 
     coarse_stride: the first sweep's stride (default 4 * stride); fraction: share of the fine
     grid's blocks (block x block positions) computed exactly, those with the highest coarse
-    values; the others take the nearest coarse value. kwargs (fill, score, method, tau,
-    cover_edges, per_pixel, ...) go to occlusion() and hold for both sweeps. Returns an
-    OcclusionResult; info['exact_fraction'] is the share of fine positions computed exactly.
+    values; the others take the nearest coarse value. speedup: instead of those two, a target
+    speed-up over the full fine sweep, from which occlusion_quality.drilldown_settings derives
+    them. kwargs (fill, score, method, tau, cover_edges, per_pixel, ...) go to occlusion() and
+    hold for both sweeps. Returns an OcclusionResult; info['exact_fraction'] is the share of
+    fine positions computed exactly.
     """
+    if speedup is not None:
+        if coarse_stride is not None:
+            raise InputError("give either speedup or coarse_stride (speedup chooses the coarse stride)")
+        factor, fraction = drilldown_settings(speedup)
+        coarse_stride = factor * max(pair(stride, "stride"))
     if not 0 < fraction <= 1:
         raise InputError(f"fraction must be in (0, 1], got {fraction}")
     if int(block) < 1:
