@@ -66,21 +66,21 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse_stride=None, 
 
 
 def ssim(a, b, window=7, data_range=None):
-    """Mean structural similarity of two maps (Wang et al. 2004), uniform window, constants
-    K1 = 0.01, K2 = 0.03 of the data range (default: b's range). 1 means identical."""
+    """Mean structural similarity of two maps (Wang et al. 2004): scikit-image's
+    structural_similarity, uniform window of ``window`` pixels (made odd and cut to the maps),
+    K1 = 0.01, K2 = 0.03 of the data range (default: b's range). 1 means identical.
+    Needs scikit-image (pip install 'cnnvis[eval]')."""
+    from ..errors import BackendError
+    try:
+        from skimage.metrics import structural_similarity
+    except ImportError:
+        raise BackendError("SSIM needs scikit-image: pip install 'cnnvis[eval]'") from None
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.shape != b.shape or a.ndim != 2:
         raise InputError(f"ssim compares two maps of one shape, got {a.shape} and {b.shape}")
-    rng = data_range if data_range is not None else (b.max() - b.min()) or 1.0
-    c1, c2 = (0.01 * rng) ** 2, (0.03 * rng) ** 2
     win = min(window, *a.shape)
-
-    def mean(z):
-        s = np.lib.stride_tricks.sliding_window_view(z, (win, win))
-        return s.mean(axis=(-1, -2))
-
-    ma, mb = mean(a), mean(b)
-    va, vb = mean(a * a) - ma ** 2, mean(b * b) - mb ** 2
-    cov = mean(a * b) - ma * mb
-    s = ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma ** 2 + mb ** 2 + c1) * (va + vb + c2))
-    return float(s.mean())
+    win -= 1 - win % 2
+    if win < 3:
+        raise InputError(f"ssim needs maps of at least 3 pixels a side, got {a.shape}")
+    rng = data_range if data_range is not None else (b.max() - b.min()) or 1.0
+    return float(structural_similarity(a, b, win_size=win, data_range=rng))
