@@ -75,6 +75,39 @@ class Evaluation:
                             better))
         return out
 
+    def ranking(self, column, include_random=True):
+        """The methods from best to worst by their mean in ``column``."""
+        better = {c: b for c, _, b in self.columns}[column]
+        means = {m: self.mean(m, column) for m in self.methods if include_random or m != "random"}
+        ranked = sorted((m for m in means if np.isfinite(means[m])), key=means.get)
+        return ranked if better == "lower" else ranked[::-1]
+
+    def summary(self):
+        """What the numbers say, in sentences: the order of the methods by each faithfulness and
+        localisation metric (and which do no better than the random control), and how much
+        each method's maps change in the sanity checks."""
+        lines = []
+        names = {"deletion": "deletion AUC", "insertion": "insertion AUC", "road-morf": "ROAD (MoRF)",
+                 "road-lerf": "ROAD (LeRF)", "pointing-game": "pointing game", "energy": "energy pointing game"}
+        for column, metric, better in self.columns:
+            if metric in names:
+                order = self.ranking(column)
+                text = ", ".join(f"{m} {self.mean(m, column):.3f}" for m in order)
+                worse = order[order.index("random") + 1:] if "random" in order else []
+                lines.append(f"{names[metric]} ({better} is better): {text}" +
+                             (f"; no better than the random control: {', '.join(worse)}" if worse else "") + ".")
+        for kind, label in (("randomization", "after cascading randomization of every layer"),
+                            ("data-randomization", "between the real and the random-label model")):
+            cols = [c for c, metric, _ in self.columns if metric == kind]
+            if not cols:
+                continue
+            column = next((c for c in cols if c.endswith(":spearman_abs")), cols[0])
+            order = self.ranking(column, include_random=False)  # lowest similarity first
+            lines.append(f"Similarity ({column.split(':')[1]}) of the maps {label}, most changed first "
+                         f"(a method that passes changes its maps): "
+                         + ", ".join(f"{m} {self.mean(m, column):.2f}" for m in order) + ".")
+        return lines
+
     def csv(self):
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
