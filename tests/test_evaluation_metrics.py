@@ -6,8 +6,8 @@ import pytest
 
 from cnnvis.errors import InputError
 from cnnvis.evaluation import (box_masks, deletion, energy_pointing_game, grid_set, insertion,
-                               model_randomization, pasted_set, perturbation_curves, pointing_game, road,
-                               spearman, ssim)
+                               model_randomization, pasted_set, perturbation_curves, pointing_game,
+                               relevance, road, spearman, ssim)
 from cnnvis.evaluation.perturbation import ranks, regions, trapezoid
 from cnnvis.evaluation.road import noisy_linear_imputation
 from cnnvis.evaluation.similarity import hog_similarity, rank
@@ -183,6 +183,7 @@ def test_randomization_cascade_bookkeeping(linear):
     (lambda net, x, m: deletion(net, x, m, 0, baseline="grey"), "baseline must be"),
     (lambda net, x, m: deletion(net, x, m, 0, patch=9), "patch must be"),
     (lambda net, x, m: deletion(net, x, m * np.nan, 0), "NaN"),
+    (lambda net, x, m: relevance(net, x, 0, "saliency", steps=3), "saliency takes no option 'steps'"),
 ])
 def test_errors_say_what_to_give(linear, call, message):
     net, x, maps, _ = linear

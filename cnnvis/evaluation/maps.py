@@ -23,6 +23,9 @@ METHODS = ("saliency", "deconvnet", "guided-backprop", "smoothgrad", "integrated
 
 DEFAULTS = {"smoothgrad": {"n": 20, "sigma": 0.15}, "integrated-gradients": {"steps": 32},
             "occlusion": {}, "random": {"seed": 0}}
+OPTIONS = {"smoothgrad": ("n", "sigma", "seed", "batch_size"),
+           "integrated-gradients": ("steps", "method", "baseline", "batch_size"),
+           "occlusion": ("patch", "stride"), "random": ("seed",)}  # what relevance() passes on
 
 
 def abs_max(r):
@@ -33,7 +36,7 @@ def abs_max(r):
 def occlusion_geometry(shape):
     """Default occlusion patch and stride for an (H, W) input: about a fifth of the shorter side,
     a third of that (28x28: 6 and 2; 224x224: 45 and 15)."""
-    patch = max(1, int(round(min(shape) / 5)))
+    patch = max(1, round(min(shape) / 5))
     return patch, max(1, patch // 3)
 
 
@@ -53,6 +56,10 @@ def relevance(net, x, target, method, layer=None, progress=None, **options):
     for ``target`` (per targets.py). Options override DEFAULTS: SmoothGrad's n, sigma;
     integrated gradients' steps; occlusion's patch, stride; random's seed. layer: the CAMs'."""
     check_methods([method])
+    unknown = sorted(set(options) - set(OPTIONS.get(method, ())))
+    if unknown:
+        raise InputError(f"{method} takes no option {', '.join(map(repr, unknown))}; its options are "
+                         f"{', '.join(OPTIONS.get(method, ())) or 'none'}")
     kw = dict(DEFAULTS.get(method, {}), **options)
     targets = resolve(net, x, target)
     prob = "prob" if ends_in_softmax(net) else "logit"
