@@ -40,6 +40,7 @@ from cnnvis.datasets import bundled_samples
 from cnnvis.evaluation import (deletion, energy_pointing_game, insertion, localisation_set,
                                model_randomization, perturbation_curves, pointing_game, relevance, road)
 from cnnvis.evaluation.perturbation import ranks, regions
+from cnnvis.evaluation.road import noisy_linear_imputation
 from cnnvis.evaluation.similarity import ssim
 from cnnvis.models import bundled_model
 
@@ -144,6 +145,14 @@ def test_road_is_quantus_road(setup):
                 device="cpu")
     assert list(theirs) == percentages
     assert np.array_equal(ours.accuracy(y), np.array([theirs[p] for p in percentages]))
+
+
+def test_road_imputation_is_quantus_noisy_linear_imputation(rng):
+    image = rng.random((3, 12, 10))
+    removed = rng.random((12, 10)) < 0.6  # large removed regions touching the border
+    ours = noisy_linear_imputation(image, removed, noise=0.0)
+    theirs = quantus.functions.perturb_func.noisy_linear_imputation(image, np.flatnonzero(removed), noise=0.0)
+    assert np.abs(ours - theirs).max() < 1e-12  # one system, two sparse solves
 
 
 def cnnvis_net(net, torch_model):
