@@ -81,14 +81,17 @@ def main():
     lmaps = relevance(net, lx, loc.targets, "saliency")
     s_batch = loc.masks[:, None].astype(np.float32)
 
+    def region_drops():
+        c = perturbation_curves(net, x, maps, targets, patch=patch, step=1 / regions)
+        return c.scores[:, :1] - c.scores[:, 1:]
+
     pairs = {
         f"deletion, {784 // step} steps of {step} px": (
             lambda: deletion(net, x, maps, targets, step=step / 784).scores[:, 1:],
             lambda: np.asarray(qcall(quantus.PixelFlipping(features_in_step=step, perturb_baseline=0.0, **q),
                                      softmax=True))),
         f"region deletion, {regions} patches of {patch}x{patch}": (
-            lambda: (lambda c: c.scores[:, :1] - c.scores[:, 1:])(
-                perturbation_curves(net, x, maps, targets, patch=patch, step=1 / regions)),
+            region_drops,
             lambda: np.asarray(qcall(quantus.RegionPerturbation(patch_size=patch, regions_evaluation=regions,
                                                                 perturb_baseline=0.0, **q), softmax=True))),
         f"ROAD, {len(percentages)} fractions": (

@@ -40,6 +40,7 @@ MODES = ("deletion", "insertion")
 ORDERS = ("morf", "lerf")
 BASELINES = ("zeros", "blur", "mean")
 IMPUTATIONS = ("baseline", "road")
+ROAD_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass
@@ -208,7 +209,7 @@ def insertion(net, x, maps, target, step=0.05, baseline="blur", **kwargs):
                                baseline=baseline, **kwargs)
 
 
-def road(net, x, maps, target, order="morf", fractions=tuple(np.arange(10) / 10), noise=0.01, **kwargs):
+def road(net, x, maps, target, order="morf", fractions=ROAD_FRACTIONS, noise=0.01, **kwargs):
     """ROAD: the deletion curve with noisy linear imputation, MoRF (lower is better) or LeRF
     (higher is better), at the fractions 0, 0.1, ..., 0.9 by default."""
     return perturbation_curves(net, x, maps, target, "deletion", order, fractions=fractions,

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..methods.targets import resolve
 from .localisation import energy_pointing_game, pointing_game
 from .maps import METHODS, check_methods, relevance_all
-from .perturbation import deletion, insertion, road
+from .perturbation import ROAD_FRACTIONS, deletion, insertion, road
 from .randomization import data_randomization, model_randomization
 from .similarity import SIMILARITIES, check_similarities
 
@@ -34,7 +34,6 @@ METRICS = {"deletion": "lower", "insertion": "higher", "road-morf": "lower", "ro
            "randomization": "lower", "data-randomization": "lower", "pointing-game": "higher",
            "energy": "higher"}
 CURVES = ("deletion", "insertion", "road-morf", "road-lerf")
-ROAD_FRACTIONS = tuple(np.arange(10) / 10)
 
 
 @dataclass
@@ -128,9 +127,9 @@ class Evaluation:
         widths = [max(len(r[k]) for r in rows + [head]) for k in range(len(head))]
         line = lambda r: "  ".join(v.ljust(w) if k < 2 else v.rjust(w)  # noqa: E731
                                    for k, (v, w) in enumerate(zip(r, widths))).rstrip()
-        return "\n".join([line(head), "-" * len(line(head))] + [line(r) for r in rows] +
-                          ["", f"means over {self.info.get('images', '?')} images; * the best method of "
-                           "each row (lower or higher, as the second column says)"])
+        note = (f"means over {self.info.get('images', '?')} images; * the best method of each row (lower "
+                "or higher, as the second column says)")
+        return "\n".join([line(head), "-" * len(line(head))] + [line(r) for r in rows] + ["", note])
 
 
 def _columns(metrics, similarities):
