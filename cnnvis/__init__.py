@@ -13,7 +13,8 @@ ATTRIBUTES = {  # name: (module, attribute)
     "set_backend": ("engine", "set_backend"), "to_host": ("engine", "to_host"),
     "CnnvisError": ("errors", "CnnvisError"), "Network": ("graph", "Network"), "load": ("loading", "load"),
     "small_vgg": ("models", "small_vgg"), "vgg16": ("models", "vgg16"),
-    "Preprocessing": ("preprocessing", "Preprocessing"), "cpu_setup": ("_startup", "cpu_setup")}
+    "Preprocessing": ("preprocessing", "Preprocessing"), "cpu_setup": ("_startup", "cpu_setup"),
+    "fold_batchnorm": ("fold", "fold_batchnorm"), "pretrained": ("pretrained", "pretrained")}
 
 __all__ = [*SUBMODULES, *ATTRIBUTES, "__version__"]
 

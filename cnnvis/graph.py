@@ -32,16 +32,18 @@ class Network:
     activations[name] holds each node's output from the last forward; caches[name] its cache.
 
     input_shape: one sample's (C, H, W); preprocessing: the input transform of the weights;
-    class_names: labels of the output units, if any.
+    class_names: labels of the output units, if any; naming: 'keras' when the node names are
+    those of Keras weights, where a conv's name means its activation (methods.targets.layer_node).
     """
 
     def __init__(self, layers, input_shape, preprocessing=None, class_names=None,
-                 name="network", backend=None):
+                 name="network", backend=None, naming=None):
         self.nodes = _topological(_named(list(layers)))
         self.name = name
         self.input_shape = tuple(int(v) for v in input_shape)
         self.preprocessing = preprocessing or Preprocessing("RGB" if self.input_shape[0] == 3 else "L")
         self.class_names = list(class_names) if class_names is not None else None
+        self.naming = naming
         self._index = {node.name: i for i, node in enumerate(self.nodes)}
         self._ancestors = _ancestors(self.nodes)
         self.activations, self.caches = {}, {}
@@ -242,6 +244,15 @@ class Network:
         shapes.pop(INPUT)
         return shapes
 
+    def takes_size(self, hw, until=None):
+        """Whether (H, W) images run through the nodes ``until`` needs (a Dense after Flatten
+        fixes the size; global pooling does not)."""
+        try:
+            self.output_shapes((self.input_shape[0],) + tuple(hw), until)
+        except InputError:
+            return False
+        return True
+
     def parameters(self):
         """[(node name, param name, array)] for every parameter, in topological order."""
         return [(node.name, k, v) for node in self.nodes for k, v in node.params.items()]
@@ -284,13 +295,10 @@ class Network:
     def preprocess(self, image):
         """Image(s) (H, W, C) or (N, H, W, C) in [0, 255] -> network input (N, C, H, W)."""
         x = self.preprocessing(image)
-        if x.shape[2:] != self.input_shape[1:]:
-            try:
-                self.output_shapes(x.shape[1:])
-            except InputError:
-                h, w = self.input_shape[1:]
-                raise InputError(f"{self.name} takes {h}x{w} images, got {x.shape[2]}x{x.shape[3]}; "
-                                 f"resize it, e.g. cnnvis.load_image(path, size=({h}, {w}))") from None
+        if x.shape[2:] != self.input_shape[1:] and not self.takes_size(x.shape[2:]):
+            h, w = self.input_shape[1:]
+            raise InputError(f"{self.name} takes {h}x{w} images, got {x.shape[2]}x{x.shape[3]}; "
+                             f"resize it, e.g. cnnvis.load_image(path, size=({h}, {w}))")
         return x
 
     def deprocess(self, x):

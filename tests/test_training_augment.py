@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from cnnvis.errors import InputError
-from cnnvis.training import Augment, learning_rate
+from cnnvis.schedules import learning_rate
+from cnnvis.training import Augment
 
 
 def batch(n=40):

@@ -72,7 +72,7 @@ def test_a_tuple_is_one_channel_as_in_the_other_methods():
 def test_errors():
     net = tiny_vgg()
     x = start(net)
-    with pytest.raises(InputError, match="after Flatten"):
+    with pytest.raises(InputError, match="fixes the size"):
         deepdream(net, x, "fc1", octaves=2, progress=False)
     with pytest.raises(TargetError, match="layer or a channel"):
         deepdream(net, x, Unit("block2_conv1", 0, 1, 1), progress=False)

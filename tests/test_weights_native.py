@@ -122,8 +122,8 @@ def test_unknown_hdf5_layout_and_wrong_forced_format(tmp_path, saved):
         load(tmp_path / "other.h5", format="cnnvis")
     with pytest.raises(WeightsError, match="not a Keras 2 weights file"):
         load(saved, format="keras")
-    with pytest.raises(InputError, match="unknown weights format 'onnx'"):
-        load(saved, format="onnx")
+    with pytest.raises(InputError, match="unknown weights format 'tflite'"):
+        load(saved, format="tflite")
     with pytest.raises(InputError, match="stores its own architecture"):
         load(saved, net=small_vgg())
 

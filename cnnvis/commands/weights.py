@@ -76,7 +76,8 @@ def add_parser(sub):
 
     from cnnvis.loading import FORMATS
     c = cmds.add_parser("convert", help="convert any readable weights file to cnnvis's format")
-    c.add_argument("input", help="a cnnvis, Keras 2, Keras 3 (.weights.h5) or PyTorch state dict (.pt/.pth) file")
+    c.add_argument("input", help="a cnnvis, Keras 2, Keras 3 (.weights.h5), PyTorch state dict (.pt/.pth) or "
+                   "ONNX (.onnx) file")
     c.add_argument("output", type=output_file("weights"), help="the cnnvis .h5 file to write")
     c.add_argument("--format", choices=list(FORMATS), help="the input format (default: detected)")
     c.add_argument("--class-names", help="a text file, one class name per line, replacing the file's")

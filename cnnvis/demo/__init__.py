@@ -9,7 +9,7 @@ import os
 import time
 
 from ..render.report import Report
-from . import bundled_sections, photo_sections, record_sections
+from . import bundled_sections, imagenet_sections, photo_sections, record_sections
 
 
 def run_demo(out_dir="cnnvis-demo", vgg_weights=None, progress=None, quick=False):
@@ -18,12 +18,14 @@ def run_demo(out_dir="cnnvis-demo", vgg_weights=None, progress=None, quick=False
     report = Report("cnnvis demo: what does a CNN see?", out_dir, intro=(
         "Every visualization method of cnnvis, run by <code>cnnvis demo</code> on this machine, "
         "offline. Sections 1 to 12 use the bundled Fashion-MNIST network, which cnnvis trained "
-        "itself with its own backward passes (section 13); sections P1 to P7 put photos through "
-        "VGG16's convolutional layers; section 14 traces the backprop rules by hand. Each "
-        "section says what the method shows, its parameters and how long it took."))
+        "itself with its own backward passes (section 13); sections I0 to I7 explain a real "
+        "ImageNet classifier, EfficientNet-Lite0, on the bundled photos; sections P1 to P7 put "
+        "photos through VGG16's convolutional layers; section 14 traces the backprop rules by "
+        "hand. Each section says what the method shows, its parameters and how long it took."))
     context = {"progress": progress, "quick": quick}
     for section in bundled_sections.SECTIONS:
         section(report, context)
+    imagenet_sections.run(report, context)
     photo_sections.run(report, vgg_weights, context)
     for section in record_sections.SECTIONS:
         section(report, context)

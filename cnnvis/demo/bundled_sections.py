@@ -6,6 +6,7 @@ import numpy as np
 from .. import methods as M
 from ..datasets import bundled_samples
 from ..errors import BackendError
+from ..methods import by_name
 from ..methods.activation_max import activation_maximization
 from ..methods.deepdream import deepdream
 from ..methods.embedding import embedding
@@ -111,7 +112,8 @@ def gradient_methods(report, ctx):
         n = net()
         for name in ("Bag", "Pullover"):
             image, index = sample(name)
-            s.figure(methods_figure(n, n.preprocess(image), ig_steps=steps, progress=ctx["progress"]),
+            x = n.preprocess(image)
+            s.figure(methods_figure(n, x, by_name.panel(n, x, steps=steps, progress=ctx["progress"])),
                      name.lower(), f"test image {index} ({name})")
 
 

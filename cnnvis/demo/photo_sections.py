@@ -9,6 +9,7 @@ import os
 
 from .. import methods as M
 from ..images import load_image
+from ..methods import by_name
 from ..methods.activation_max import activation_maximization
 from ..methods.deepdream import deepdream
 from ..methods.feature_maps import feature_maps
@@ -89,9 +90,9 @@ def photo_methods(report, ctx):
         net, image = ctx["net"], ctx["dog"]
         x = net.preprocess(image)
         unit = Unit("block5_conv3_relu", _strongest(net, x, "block5_conv3_relu"))
-        s.figure(methods_figure(net, x, unit, score="logit", layer="block4_conv3_relu",
-                                smooth_samples=8 if ctx["quick"] else 20, ig_steps=8 if ctx["quick"] else 24,
-                                scorecam=False, progress=ctx["progress"]), "dog")
+        explanations = by_name.panel(net, x, unit, "block4_conv3_relu", samples=8 if ctx["quick"] else 20,
+                                     steps=8 if ctx["quick"] else 24, scorecam=False, progress=ctx["progress"])
+        s.figure(methods_figure(net, x, explanations), "dog")
 
 
 def photo_occlusion(report, ctx):

@@ -10,7 +10,7 @@ PyTorch; tests/test_gpu.py runs them on a GPU when there is one.
 Padding is (top, bottom, left, right); stride (sh, sw); dilation (dh, dw); as in engine/ops.py.
 """
 from .backend import array_module, is_gpu_array
-from .ops import avgpool_divisors, conv_output_shape, conv_output_size, pool_output_size
+from .shapes import avgpool_divisors, conv_output_shape, conv_output_size, pool_output_size
 
 
 def _windows(xpad, kh, kw, stride, ho, wo, dilation=(1, 1)):
@@ -87,7 +87,7 @@ def conv2d_param_grads(g, x, w_shape, stride, pad, dilation=(1, 1), groups=1, bi
 
 
 def _avgpool_divisor(xp, input_shape, out_shape, kernel, stride, pad, count_include_pad, dtype):
-    """(Ho, Wo): what each window's sum is divided by (ops.avgpool_divisors, per axis)."""
+    """(Ho, Wo): what each window's sum is divided by (shapes.avgpool_divisors, per axis)."""
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (ho, wo) = kernel, stride, pad, out_shape
     rows = avgpool_divisors(input_shape[2], ho, kh, sh, pt, pb, count_include_pad)
     cols = avgpool_divisors(input_shape[3], wo, kw, sw, pl, pr, count_include_pad)

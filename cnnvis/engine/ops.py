@@ -25,6 +25,7 @@ import numpy as np
 from . import cpu_kernels as K
 from . import depthwise, winograd
 from .backend import array_module, is_gpu_array
+from .shapes import avgpool_divisors, conv_output_shape, conv_output_size, pool_output_size
 from .parallel import num_threads, split, workspace
 from ..errors import InputError
 
@@ -44,18 +45,6 @@ def set_conv_algorithm(name):
 def _gpu():
     from . import gpu_kernels
     return gpu_kernels
-
-
-def conv_output_size(size, kernel, stride, pad_before, pad_after, dilation=1):
-    """floor((size + pads - dilation*(kernel - 1) - 1) / stride) + 1."""
-    return (size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def conv_output_shape(x_shape, w_shape, stride, pad, dilation=(1, 1)):
-    """(Ho, Wo) of a conv of an (N, C, H, W) input with an (O, I, KH, KW) kernel."""
-    (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, pad, dilation
-    return (conv_output_size(x_shape[2], w_shape[2], sh, pt, pb, dh),
-            conv_output_size(x_shape[3], w_shape[3], sw, pl, pr, dw))
 
 
 def _conv_path(c, w_shape, stride, pad, dilation, groups):
@@ -310,26 +299,6 @@ def maxpool2d_backward(g, switches, input_shape):
     split(n * c, lambda lo, hi: K.maxpool_backward(g, switches, dx, lo, hi),
           min_items=max(1, ELEMENTWISE_MIN // (h * wd)))
     return dx
-
-
-def pool_output_size(size, kernel, stride, pad_before, pad_after, ceil_mode=False):
-    """floor (or ceil) of (size + pads - kernel) / stride, plus 1; in ceil mode the last window
-    must start inside the input or its leading padding (PyTorch's rule)."""
-    if not ceil_mode:
-        return conv_output_size(size, kernel, stride, pad_before, pad_after)
-    out = -(-(size + pad_before + pad_after - kernel) // stride) + 1
-    return out - 1 if (out - 1) * stride >= size + pad_before else out
-
-
-def avgpool_divisors(size, out, kernel, stride, pad_before, pad_after, count_include_pad):
-    """Per output position along one axis, what its window's sum is divided by (int array):
-    the window's entries inside input and padding (count_include_pad), else inside the input
-    only; a window reaching past the padding (ceil mode) counts up to its end, as in PyTorch."""
-    start = np.arange(out) * stride - pad_before
-    end = np.minimum(start + kernel, size + pad_after)
-    if not count_include_pad:
-        start, end = np.maximum(start, 0), np.minimum(end, size)
-    return end - start
 
 
 def _avgpool_plan(input_shape, out_shape, kernel, stride, pad, count_include_pad, dtype):

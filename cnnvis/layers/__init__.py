@@ -1,5 +1,6 @@
 """Layers with explicit forward and backward passes (the contract is in layers/base.py)."""
 from .activations import ReLU6, Sigmoid, SiLU
+from .avgpool import AvgPool2D
 from .base import RULES, Layer, SlidingWindow, Window
 from .batchnorm import BatchNorm2d
 from .conv import Conv2D
@@ -15,6 +16,6 @@ from .softmax import Softmax
 
 LAYER_TYPES = {cls.__name__: cls for cls in (
     Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax, BatchNorm2d, Add, Concat, Multiply,
-    GlobalAveragePool2D, ReLU6, SiLU, Sigmoid, Identity)}
+    GlobalAveragePool2D, ReLU6, SiLU, Sigmoid, Identity, AvgPool2D)}
 
 __all__ = ["RULES", "Layer", "SlidingWindow", "Window", "LAYER_TYPES", *LAYER_TYPES]

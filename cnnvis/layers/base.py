@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import to_device
-from ..engine.ops import conv_output_size
+from ..engine.shapes import conv_output_size
 from ..errors import InputError
 
 RULES = ("gradient", "deconvnet", "guided")

@@ -5,10 +5,14 @@ from ..engine import to_host
 
 
 def copy_params(torch, module, arrays):
-    """Copy our arrays ({name: array}) into the torch module's parameters or buffers of those names."""
+    """Copy our arrays ({name: array}) into the torch module's parameters or buffers of those names.
+    float64 arrays make the module float64 first: a float32 module would round them."""
+    arrays = {key: np.ascontiguousarray(to_host(value)) for key, value in arrays.items()}
+    if any(value.dtype == np.float64 for value in arrays.values()):
+        module.double()
     with torch.no_grad():
         for key, value in arrays.items():
-            getattr(module, key).copy_(torch.from_numpy(np.ascontiguousarray(to_host(value))))
+            getattr(module, key).copy_(torch.from_numpy(value))
     return module
 
 

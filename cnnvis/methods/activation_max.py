@@ -26,11 +26,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import array_module, to_device, to_host
+from ..engine import array_module, holds_weights, to_device, to_host
 from ..errors import InputError
 from ..progress import bar
-from ..receptive import receptive_fields
-from ..training.schedules import learning_rate
+from ..schedules import learning_rate
 from .adversarial import input_range, pixel_size
 from .blur import gaussian_blur
 from .targets import gradient, resolve, target_layer
@@ -115,10 +114,10 @@ def jitter_shift(rng, jitter):
 
 
 def _check(net, layer, sizes, normalize, lr, schedule, blur_sigma, blur_every):
-    if layer not in receptive_fields(net) and any(s != tuple(net.input_shape[1:]) for s in sizes):
-        raise InputError(f"layer {layer!r} comes after Flatten, so the input must stay "
-                         f"{net.input_shape[1]}x{net.input_shape[2]}: use octaves=1 and the "
-                         "network's input size, or a target in a conv layer")
+    if not all(net.takes_size(s, layer) for s in sizes):
+        raise InputError(f"layer {layer!r} needs {net.input_shape[1]}x{net.input_shape[2]} inputs (a "
+                         "dense layer before it fixes the size): use octaves=1 and the network's "
+                         "input size, or a target in a conv layer")
     if not callable(schedule) and schedule not in SCHEDULES:
         raise InputError(f"schedule must be one of {SCHEDULES} or a function (step, steps) -> lr, "
                          f"got {schedule!r}")
@@ -128,6 +127,7 @@ def _check(net, layer, sizes, normalize, lr, schedule, blur_sigma, blur_every):
         raise InputError(f"blur_every must be at least 1 (blur every this many steps), got {blur_every}")
 
 
+@holds_weights
 def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="constant",
                             normalize=True, l2=0.0, decay=0.0, tv=0.0, tv_beta=2.0, jitter=0,
                             blur_sigma=0.0, blur_every=4, octaves=1, octave_scale=1.4, size=None,

@@ -4,7 +4,9 @@ Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 20
 "To examine a given convnet activation, we set all other activations in the layer to
 zero and pass the feature maps as input to the attached deconvnet layer": unpool through
 the max-pool switches, rectify the signal coming back (dx = g * (g > 0) at each ReLU),
-filter with the transposed weights. Numbers match Captum's Deconvolution (class targets)
+filter with the transposed weights. At ReLU6 the rule applies as at ReLU (Captum's hooks
+act on nn.ReLU only, so on ReLU6 networks its Deconvolution is the plain gradient there:
+tests/test_rules_modern_torch.py). Numbers match Captum's Deconvolution (class targets)
 and NeuronDeconvolution (units; with a callable neuron_selector for the activation seed).
 """
 from typing import NamedTuple

@@ -17,10 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import array_module, to_device, to_host
+from ..engine import array_module, holds_weights, to_device, to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
-from ..receptive import receptive_fields
 from .activation_max import jitter_shift, normalized, octave_sizes, pixel_bounds
 from .targets import Unit, check_unit, per_image
 from .upsample import upsample
@@ -70,6 +69,7 @@ def dream_objective(a, units, kind="squared"):
     return np.array(values), seed
 
 
+@holds_weights
 def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4, jitter=None,
               objective="squared", seed=0, progress=None):
     """Amplify ``target`` (a layer name, Unit(layer, channel), or one per image) in network
@@ -80,9 +80,10 @@ def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4
     layer = units[0].layer
     size = tuple(inputs.shape[2:])
     sizes = octave_sizes(size, octaves, octave_scale)
-    if layer not in receptive_fields(net) and (len(sizes) > 1 or size != tuple(net.input_shape[1:])):
-        raise InputError(f"layer {layer!r} comes after Flatten, so the image cannot change size: "
-                         "use octaves=1, or dream a conv layer")
+    if not all(net.takes_size(s, layer) for s in sizes):
+        raise InputError(f"layer {layer!r} needs {net.input_shape[1]}x{net.input_shape[2]} inputs (a "
+                         "dense layer before it fixes the size), so the image cannot change size: use "
+                         "octaves=1, or dream a conv layer")
     jitter = min(size) // 8 if jitter is None else int(jitter)
     rng = np.random.default_rng(seed)
     lo, hi, pixel = pixel_bounds(net)

@@ -2,7 +2,11 @@
 
 Springenberg, Dosovitskiy, Brox & Riedmiller, "Striving for Simplicity: The All
 Convolutional Net", ICLR workshop 2015. Numbers match Captum's GuidedBackprop (class
-targets) and NeuronGuidedBackprop (units).
+targets) and NeuronGuidedBackprop (units) on networks whose rectifiers are ReLUs. At ReLU6
+(MobileNetV2, EfficientNet-Lite0) cnnvis applies the rule too, with ReLU6's mask 0 < x < 6;
+Captum hooks nn.ReLU modules only and passes the plain gradient there, so the two differ
+(measured 0.95 relative on a ReLU6 network: tests/test_rules_modern_torch.py). SiLU and
+Sigmoid pass their plain gradient in both.
 """
 from ..engine import to_host
 from .targets import gradient

@@ -1,5 +1,5 @@
-"""Pictures of attributions: signed gradients, saliency maps, heatmap overlays, a panel of
-every method for one image, and the FGSM figure.
+"""Pictures of attributions (methods/by_name.py's Explanations): signed gradients, saliency
+maps, heatmap overlays, a panel of every method for one image, and the FGSM figure.
 
 Display conventions, per image:
   * signed images (deconvnet, guided backprop, Guided Grad-CAM): grey is zero,
@@ -66,84 +66,39 @@ def target_label(net, t):
     return net.class_name(t)
 
 
-def _target_title(net, x, target, score):
-    """'cat (p = 0.71)' for a class target of the one image in x."""
-    t = M.resolve(net, x, target)[0]
+def explanation_title(net, explanation, index=0):
+    """'cat (p = 0.71)' for a class target (the score it was explained by), 'unit L[c]' for a unit."""
+    t = explanation.targets[index]
     if isinstance(t, M.Unit):
-        return target_label(net, t), t
-    s = to_host(net.forward(x, until=M.targets.target_layer(net, [t], score)))[0, t]
-    return f"{target_label(net, t)} ({'p' if score == 'prob' else 'logit'} = {s:.3g})", t
+        return target_label(net, t)
+    word = "p" if explanation.score == "prob" else "logit"
+    return f"{target_label(net, t)} ({word} = {explanation.scores[index]:.3g})"
 
 
-# the gradient and CAM methods method_picture draws: {key (cnnvis explain's): title}
-PICTURES = {"saliency": "Saliency", "deconvnet": "Deconvnet", "guided-backprop": "Guided backprop",
-            "smoothgrad": "SmoothGrad", "integrated-gradients": "Integrated gradients",
-            "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "guided-gradcam": "Guided Grad-CAM",
-            "scorecam": "Score-CAM"}
-
-
-def method_picture(net, x, method, target, layer=None, score=None, samples=50, sigma=0.15,
-                   steps=50, progress=None):
-    """(picture, kind) of one method (a key of PICTURES) on one image x (1, C, H, W): kind
-    'signed' (an RGB image in [0, 1], (H, W) for grey networks: deconvnet, guided backprop,
-    Guided Grad-CAM), 'gray' ((H, W) in [0, 1]: saliency, SmoothGrad, integrated gradients)
-    or 'heat' (a [0, 1] map: the CAMs). score: how a class is scored, 'logit' or 'prob';
-    by default as each paper: the logit, Score-CAM's probability (the logit if the network
-    has no softmax). samples, sigma: SmoothGrad's; steps: integrated gradients'."""
-    def rgb(g):  # (1, C, H, W) -> (H, W, 3) or, for grey networks, (H, W)
-        image = image_space(net, g)[0]
-        return image[..., 0] if image.shape[-1] == 1 else image
-
-    if method == "scorecam":
-        score = score or ("prob" if M.targets.ends_in_softmax(net) else "logit")
-        return M.scorecam(net, x, target, layer, score=score, progress=progress)[0], "heat"
-    score = score or "logit"
-    if method == "saliency":
-        return saliency_image(rgb(M.saliency(net, x, target, score=score))), "gray"
-    if method == "deconvnet":
-        return signed_image(rgb(M.deconvnet(net, x, target, score=score))), "signed"
-    if method == "guided-backprop":
-        return signed_image(rgb(M.guided_backprop(net, x, target, score=score))), "signed"
-    if method == "smoothgrad":
-        g = M.smoothgrad(net, x, target, n=samples, sigma=sigma, score=score, progress=progress)
-        return saliency_image(rgb(g)), "gray"
-    if method == "integrated-gradients":
-        res = M.integrated_gradients(net, x, target, steps=steps, score=score, progress=progress)
-        return saliency_image(rgb(res.attributions)), "gray"
-    if method == "gradcam":
-        return M.gradcam(net, x, target, layer, score=score)[0], "heat"
-    if method == "gradcam++":
-        return M.gradcam_plus_plus(net, x, target, layer, score=score)[0], "heat"
-    if method == "guided-gradcam":
-        return signed_image(rgb(M.guided_gradcam(net, x, target, layer, score=score,
-                                                 upsample="bilinear"))), "signed"
-    raise InputError(f"unknown method {method!r}; choose one of {', '.join(PICTURES)}")
-
-
-def method_pictures(net, x, target, layer=None, smooth_samples=20, ig_steps=32, scorecam=True,
-                    progress=None):
-    """Every method of PICTURES (Score-CAM only when ``scorecam``) on one image x (1, C, H, W):
-    [(title, picture, kind)], as method_picture draws them, classes scored as each paper does."""
-    if len(x) != 1:
-        raise InputError(f"method_pictures explains one image; got a batch of {len(x)}: pass x[:1], "
-                         "or call it once per image")
-    t = M.resolve(net, x, target)  # once: 'predicted' is the clean image's class
-    return [(title, *method_picture(net, x, method, t, layer, samples=smooth_samples,
-                                    steps=ig_steps, progress=progress))
-            for method, title in PICTURES.items() if scorecam or method != "scorecam"]
-
-
-def methods_figure(net, x, target="predicted", score="prob", cols=5, alpha=0.5, cmap="jet",
-                   **kwargs):
-    """The photo beside every method's picture (method_pictures), titled with the class and
-    its score: a figure for a paper or a lecture."""
-    if not M.targets.ends_in_softmax(net):
-        score = "logit"
-    title, t = _target_title(net, x, target, score)
-    pics = method_pictures(net, x, t, **kwargs)
-    image = net.deprocess(x)[0]
+def picture(net, explanation, index=0):
+    """(picture, kind) of image ``index`` of an Explanation (methods/by_name.py), as its display
+    says: kind 'signed' (an RGB image in [0, 1], (H, W) for grey networks), 'gray' ((H, W) in
+    [0, 1], max_c |g|) or 'heat' (a [0, 1] map)."""
+    if explanation.display not in ("heat", "signed", "magnitude"):
+        raise InputError(f"{explanation.method} results are drawn by their own figure, not as a picture")
+    if explanation.display == "heat":
+        return explanation.values[index], "heat"
+    image = image_space(net, explanation.values[index:index + 1])[0]
     image = image[..., 0] if image.shape[-1] == 1 else image
-    cells = [("Input", np.clip(image / 255.0, 0, 1), "photo")] + pics
+    if explanation.display == "signed":
+        return signed_image(image), "signed"
+    return saliency_image(image), "gray"
+
+
+def methods_figure(net, x, explanations, cols=5, alpha=0.5, cmap="jet", index=0):
+    """The photo beside each explanation's picture (e.g. methods.by_name.panel), titled with the
+    class and its probability (or logit): a figure for a paper or a lecture."""
+    scored = [e for e in explanations if e.score == "prob"] or explanations
+    title = explanation_title(net, scored[0], index)
+    image = net.deprocess(x[index:index + 1])[0]
+    image = image[..., 0] if image.shape[-1] == 1 else image
+    cells = [("Input", np.clip(image / 255.0, 0, 1), "photo")]
+    cells += [(e.title, *picture(net, e, index)) for e in explanations]
     rows = int(np.ceil(len(cells) / cols))
     fig = new_figure(2.1 * cols, 2.25 * rows + 0.35, dpi=110)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.45 / (2.25 * rows + 0.35),
@@ -156,7 +111,9 @@ def methods_figure(net, x, target="predicted", score="prob", cols=5, alpha=0.5, 
             ax.imshow(pic, cmap="gray" if np.ndim(pic) == 2 else None, vmin=0, vmax=1)
         ax.set_title(name, fontsize=9)
         ax.set_axis_off()
-    fig.suptitle(f"What the network looks at for: {title}", fontsize=11)
+    layer = next((e.layer for e in explanations if e.layer), None)
+    note = f" (CAMs at {layer})" if layer else ""
+    fig.suptitle(f"What the network looks at for: {title}{note}", fontsize=11)
     return fig
 
 

@@ -20,7 +20,7 @@ from ..weights import save
 from .history import History
 from .losses import l1_penalty, l2_penalty, softmax_cross_entropy
 from .optimizers import Adam
-from .schedules import learning_rate
+from ..schedules import learning_rate
 
 
 def as_arrays(net, data):

@@ -7,7 +7,7 @@
 """
 import math
 
-from ..errors import InputError
+from .errors import InputError
 
 SCHEDULES = ("constant", "step", "cosine")
 
