@@ -9,23 +9,24 @@ From a method's output to the map (the map each paper shows):
   * Grad-CAM, Grad-CAM++, Score-CAM: the map itself, min-max normalised to [0, 1];
   * occlusion: Captum's per-pixel map (each pixel: the mean score drop of the patches over it);
   * random: uniform noise, seeded: the control every method should beat.
+Each method runs through methods.by_name (the one dispatch of `cnnvis explain` and the report).
 Targets are resolved once, on the images given ('predicted' is their prediction), so that a
 randomised model's maps explain the same classes as the original's.
 """
 import numpy as np
 
-from .. import methods as M
 from ..errors import InputError
+from ..methods.by_name import METHODS as BY_NAME
+from ..methods.by_name import attribute
+from ..methods.occlusion import occlusion
 from ..methods.targets import ends_in_softmax, resolve
 
 METHODS = ("saliency", "deconvnet", "guided-backprop", "smoothgrad", "integrated-gradients", "gradcam",
            "gradcam++", "guided-gradcam", "scorecam", "occlusion", "random")
 
-DEFAULTS = {"smoothgrad": {"n": 20, "sigma": 0.15}, "integrated-gradients": {"steps": 32},
-            "occlusion": {}, "random": {"seed": 0}}
-OPTIONS = {"smoothgrad": ("n", "sigma", "seed", "batch_size"),
-           "integrated-gradients": ("steps", "method", "baseline", "batch_size"),
-           "occlusion": ("patch", "stride"), "random": ("seed",)}  # what relevance() passes on
+DEFAULTS = {"smoothgrad": {"samples": 20, "sigma": 0.15}, "integrated-gradients": {"steps": 32},
+            "random": {"seed": 0}}  # fewer passes than the methods' own defaults: every map is made many times
+OPTIONS = {"occlusion": ("patch", "stride"), "random": ("seed",)}  # the others': methods.by_name's
 
 
 def abs_max(r):
@@ -51,42 +52,38 @@ def check_methods(methods):
     return methods
 
 
+def options_of(method):
+    """The option names ``method`` takes: methods.by_name's, else OPTIONS's."""
+    return OPTIONS[method] if method in OPTIONS else BY_NAME[method].options
+
+
 def relevance(net, x, target, method, layer=None, progress=None, **options):
     """The relevance maps (N, H, W) float64 of ``method`` (a name of METHODS) on x (N, C, H, W)
-    for ``target`` (per targets.py). Options override DEFAULTS: SmoothGrad's n, sigma;
-    integrated gradients' steps; occlusion's patch, stride; random's seed. layer: the CAMs'."""
+    for ``target`` (per targets.py). The method runs through methods.by_name.attribute (each
+    scoring the class as its paper does), with DEFAULTS overridden by ``options``: SmoothGrad's
+    samples, sigma, seed; integrated gradients' steps; occlusion's patch, stride; random's
+    seed. layer: the CAMs'."""
     check_methods([method])
-    unknown = sorted(set(options) - set(OPTIONS.get(method, ())))
+    unknown = sorted(set(options) - set(options_of(method)))
     if unknown:
         raise InputError(f"{method} takes no option {', '.join(map(repr, unknown))}; its options are "
-                         f"{', '.join(OPTIONS.get(method, ())) or 'none'}")
+                         f"{', '.join(options_of(method)) or 'none'}")
     kw = dict(DEFAULTS.get(method, {}), **options)
     targets = resolve(net, x, target)
-    prob = "prob" if ends_in_softmax(net) else "logit"
-    if method == "saliency":
-        out = abs_max(M.saliency(net, x, targets))
-    elif method == "deconvnet":
-        out = abs_max(M.deconvnet(net, x, targets))
-    elif method == "guided-backprop":
-        out = abs_max(M.guided_backprop(net, x, targets))
-    elif method == "smoothgrad":
-        out = abs_max(M.smoothgrad(net, x, targets, progress=progress, **kw))
-    elif method == "integrated-gradients":
-        out = M.integrated_gradients(net, x, targets, progress=progress, **kw).attributions.sum(axis=1)
-    elif method == "gradcam":
-        out = M.gradcam(net, x, targets, layer)
-    elif method == "gradcam++":
-        out = M.gradcam_plus_plus(net, x, targets, layer)
-    elif method == "guided-gradcam":
-        out = abs_max(M.guided_gradcam(net, x, targets, layer, upsample="bilinear"))
-    elif method == "scorecam":
-        out = M.scorecam(net, x, targets, layer, score=prob, progress=progress)
-    elif method == "occlusion":
-        patch, stride = occlusion_geometry(x.shape[2:])
-        out = M.occlusion(net, x, targets, kw.get("patch", patch), kw.get("stride", stride), score=prob,
-                          per_pixel=True, progress=progress).pixel_map
-    else:  # random
+    if method == "random":
         out = np.random.default_rng(kw["seed"]).random((len(x),) + tuple(x.shape[2:]))
+    elif method == "occlusion":  # the per-pixel map, at a patch for the image's size
+        patch, stride = occlusion_geometry(x.shape[2:])
+        score = "prob" if ends_in_softmax(net) else "logit"
+        out = occlusion(net, x, targets, kw.get("patch", patch), kw.get("stride", stride), score=score,
+                        per_pixel=True, progress=progress).pixel_map
+    else:
+        explained = attribute(net, x, method, targets, layer, progress=progress, **kw)
+        values = np.asarray(explained.values)
+        if method == "integrated-gradients":
+            out = values.sum(axis=1)
+        else:
+            out = values if explained.display == "heat" else abs_max(values)
     return np.asarray(out, np.float64)
 
 
