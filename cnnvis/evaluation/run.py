@@ -116,19 +116,22 @@ class Evaluation:
         return buf.getvalue()
 
     def table(self):
-        """The table as text: a row per metric (its better direction beside it), a column per
-        method; * marks each row's best method."""
-        head = ["metric", ""] + list(self.methods)
+        """The table as text: a row per metric (its better direction and the number of images
+        its means are over beside it), a column per method; * marks each row's best method."""
+        head = ["metric", "", "n"] + list(self.methods)
         rows = []
         for column, _, better in self.columns:
             best = self.best(column)
-            rows.append([column, better] + [f"{self.mean(m, column):.3f}" + ("*" if m == best else " ")
-                                            for m in self.methods])
+            n = int(np.isfinite(np.asarray(self.values[self.methods[0]][column], np.float64)).sum())
+            rows.append([column, better, str(n)] + [f"{self.mean(m, column):.3f}" + ("*" if m == best else " ")
+                                                    for m in self.methods])
         widths = [max(len(r[k]) for r in rows + [head]) for k in range(len(head))]
-        line = lambda r: "  ".join(v.ljust(w) if k < 2 else v.rjust(w)  # noqa: E731
-                                   for k, (v, w) in enumerate(zip(r, widths))).rstrip()
-        note = (f"means over {self.info.get('images', '?')} images; * the best method of each row (lower "
-                "or higher, as the second column says)")
+
+        def line(r):
+            return "  ".join(v.ljust(w) if k < 2 else v.rjust(w) for k, (v, w) in enumerate(zip(r, widths))).rstrip()
+        note = ("means over the n images of each row (the sanity checks run on the first images only, the "
+                "pointing games on the localisation set); * the best method of each row (lower or higher, as "
+                "the second column says)")
         return "\n".join([line(head), "-" * len(line(head))] + [line(r) for r in rows] + ["", note])
 
 
