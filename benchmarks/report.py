@@ -44,6 +44,7 @@ QUICK = {  # a command's script (or module) -> the arguments that make it quick
     "benchmarks/tolerances.py": ["--quick"],
     "benchmarks/exactness.py": ["--quick"],
     "benchmarks/accuracy.py": ["--quick"],
+    "benchmarks/evaluation.py": ["--quick", "--repeats", "1"],
     "benchmarks/gpu.py": ["--device", "cpu", "--quick", "--repeats", "1"],
     "benchmarks/machine.py": [],
     "cnnvis.cli": ["--train-size", "2000", "--val", "500"],

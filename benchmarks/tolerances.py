@@ -1,5 +1,6 @@
 """The agreement of the methods with Captum, pytorch-grad-cam's and the authors' definitions and
-torch autograd, for BENCHMARKS.md: tolerance and measured difference, per check.
+torch autograd, and of the evaluation metrics with Quantus, for BENCHMARKS.md: tolerance and
+measured difference, per check.
 
 Runs the method reference tests and prints, per test and quantity, the tolerance the test
 asserts and the largest difference it measured over its cases (parameters, images, rules).
@@ -19,8 +20,8 @@ from collections import defaultdict
 from exactness import run_tests
 
 FILES = ["tests/test_methods_captum_small.py", "tests/test_methods_cam_references.py",
-         "tests/test_units_actmax.py", "tests/test_methods_captum_vgg16.py"]
-QUICK_FILES = FILES[:3]
+         "tests/test_units_actmax.py", "tests/test_evaluation_quantus.py", "tests/test_methods_captum_vgg16.py"]
+QUICK_FILES = FILES[:4]
 
 
 def collect(xml_path):

@@ -15,7 +15,7 @@ cpu_setup()  # before NumPy loads: the command line opts in to cnnvis's CPU sett
 from .errors import CnnvisError  # noqa: E402
 from .signals import Terminated, terminating  # noqa: E402
 
-COMMANDS = ["demo", "info", "summary", "explain", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
+COMMANDS = ["demo", "info", "summary", "explain", "evaluate", "verify", "train", "weights", "trace", "gradcheck", "filters", "feature_maps",
             "top_patches", "actmax", "deepdream", "embed", "predict"]  # modules in cnnvis/commands, in the order of `cnnvis --help`
 
 

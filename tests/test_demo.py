@@ -24,7 +24,7 @@ SECTIONS = ["The bundled model", "Predictions", "3. Filters", "4. Feature maps",
             "where hiding the dog's face kills the score", "Class models of ImageNet classes", "I6. DeepDream",
             "Maximally activating patches over the photos", "Photos through VGG16: the weights", "VGG16's first-layer filters", "VGG16 feature maps", "Deconvnet",
             "Gradient methods for a unit", "Occlusion of a unit", "Activation maximization of VGG16 units",
-            "P7. DeepDream"]
+            "P7. DeepDream", "15. Which explanation can be trusted?"]
 
 
 class Page(HTMLParser):

@@ -9,7 +9,7 @@ import os
 import time
 
 from ..render.report import Report
-from . import bundled_sections, imagenet_sections, photo_sections, record_sections
+from . import bundled_sections, evaluation_section, imagenet_sections, photo_sections, record_sections
 
 
 def run_demo(out_dir="cnnvis-demo", vgg_weights=None, progress=None, quick=False):
@@ -21,7 +21,8 @@ def run_demo(out_dir="cnnvis-demo", vgg_weights=None, progress=None, quick=False
         "itself with its own backward passes (section 13); sections I0 to I7 explain a real "
         "ImageNet classifier, EfficientNet-Lite0, on the bundled photos; sections P1 to P7 put "
         "photos through VGG16's convolutional layers; section 14 traces the backprop rules by "
-        "hand. Each section says what the method shows, its parameters and how long it took."))
+        "hand; section 15 asks which of the methods' maps can be trusted. Each section says what "
+        "the method shows, its parameters and how long it took."))
     context = {"progress": progress, "quick": quick}
     for section in bundled_sections.SECTIONS:
         section(report, context)
@@ -29,6 +30,7 @@ def run_demo(out_dir="cnnvis-demo", vgg_weights=None, progress=None, quick=False
     photo_sections.run(report, vgg_weights, context)
     for section in record_sections.SECTIONS:
         section(report, context)
+    evaluation_section.evaluation(report, context)
     report.intro += f" The whole report took {time.perf_counter() - started:.0f} s."
     path = report.write()
     return os.path.abspath(path), report.errors

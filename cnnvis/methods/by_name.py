@@ -69,8 +69,8 @@ METHODS = {
     "guided-backprop": Method("Guided backprop", "signed",
                               lambda net, x, t, layer, score, o: guided_backprop(net, x, t, score=score)),
     "smoothgrad": Method("SmoothGrad", "magnitude", lambda net, x, t, layer, score, o: smoothgrad(
-        net, x, t, n=o.get("samples", 50), sigma=o.get("sigma", 0.15), score=score, progress=o.get("progress")),
-        options=("samples", "sigma")),
+        net, x, t, n=o.get("samples", 50), sigma=o.get("sigma", 0.15), seed=o.get("seed", 0), score=score,
+        progress=o.get("progress")), options=("samples", "sigma", "seed")),
     "integrated-gradients": Method("Integrated gradients", "magnitude", lambda net, x, t, layer, score, o:
                                    integrated_gradients(net, x, t, steps=o.get("steps", 50), score=score,
                                                         progress=o.get("progress")).attributions,
@@ -112,7 +112,7 @@ def attribute(net, x, name, target="predicted", layer=None, score=None, progress
     """The Explanation of method ``name`` on x (N, C, H, W) for ``target`` (see targets.py).
 
     score: 'logit' or 'prob' (default: the method's, default_score); layer: the CAMs' layer
-    (default cam_layer); options: the method's (samples, sigma, steps, patch, stride, epsilon).
+    (default cam_layer); options: the method's (samples, sigma, seed, steps, patch, stride, epsilon).
     """
     m = method(name)
     unknown = sorted(set(options) - set(m.options))

@@ -8,6 +8,7 @@ its accuracy per epoch: docs/training-log.md.
 from importlib import resources
 
 MODEL_FILE = "fashion_mnist_vgg.h5"
+RANDOM_LABELS_FILE = "fashion_mnist_vgg_random_labels.h5"
 
 
 def bundled_model_path():
@@ -18,3 +19,11 @@ def bundled_model():
     """The bundled Fashion-MNIST network (a fresh copy on each call), in inference mode."""
     from ..loading import load
     return load(bundled_model_path()).eval()
+
+
+def random_labels_model():
+    """The bundled architecture trained by cnnvis on Fashion-MNIST with permuted labels, the
+    model of the data-randomization sanity check (scripts/train_random_labels.py; its run:
+    docs/training-log.md), in inference mode."""
+    from ..loading import load
+    return load(str(resources.files("cnnvis") / "data" / RANDOM_LABELS_FILE)).eval()
