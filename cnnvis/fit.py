@@ -14,7 +14,10 @@ The ways (``resize``), for a network input of H x W:
   whole    the shorter side scaled to the network's, nothing cut: for networks that take any
            size (fully convolutional, or ending in global pooling)
   none     the image as it is (a network that takes any size)
-  auto     (fit_for) crop where the network needs its own size, whole where it takes any.
+  auto     (fit_for) whole for a fully convolutional network (no dense layer: HED, VGG16's conv
+           stack), crop for the others: a classifier is shown images of the size it was trained on
+           (EfficientNet-Lite0, which global pooling lets take any size, is much less sure of a
+           dog at 224x336 than at 224x224).
 A grey network gets the image in grey, a colour one in colour. Sizes in notes are written
 width x height, as image viewers show them; arrays are (height, width) as everywhere else.
 """
@@ -24,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
+from .layers import Dense
 from .preprocessing import ORDERS
 
 RESIZE = ("auto", "crop", "pad", "stretch", "whole", "none")
@@ -165,14 +169,16 @@ def zero_colour(preprocessing):
 
 def fit_for(net, image, resize="auto"):
     """The Fit of ``image`` to ``net``: its input size and channels, padding with zero_colour.
-    resize 'auto': crop where the network needs its own size, whole where it takes any
-    (Network.takes_size). A mode the network cannot take is an InputError saying which can."""
+    resize 'auto': whole for a fully convolutional network that takes the size
+    (Network.takes_size), else crop. A mode the network cannot take is an InputError saying
+    which can."""
     grey = net.input_shape[0] == 1
     size = net.input_shape[1:]
     original = np.asarray(image)
     if resize == "auto":
         whole = _scaled(original.shape[:2], size, "whole")
-        resize = "whole" if whole != tuple(size) and net.takes_size(whole) else "crop"
+        convolutional = not any(isinstance(node, Dense) for node in net.nodes)
+        resize = "whole" if convolutional and whole != tuple(size) and net.takes_size(whole) else "crop"
     elif resize in ("none", "whole"):
         h, w = _scaled(original.shape[:2], size, resize)
         if not net.takes_size((h, w)):
