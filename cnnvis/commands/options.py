@@ -64,8 +64,12 @@ def network(args):
     if model not in MODELS:
         raise InputError(f"unknown model {model!r}; choose one of {MODELS} or give --weights")
     if args.weights:
-        chosen = model if model in RANDOM else None
-        return load(args.weights, net=chosen).eval()
+        from cnnvis.methods.targets import has_classes, logits_layer
+        from cnnvis.models.classes import imagenet_class_names
+        net = load(args.weights, net=model if model in RANDOM else None).eval()
+        if net.class_names is None and has_classes(net):  # 1000 classes without names: ImageNet's
+            net.class_names = imagenet_class_names(net.output_shapes()[logits_layer(net)][0])
+        return net
     if model == "bundled":
         return bundled_model()
     if model in TRAINED:

@@ -2,8 +2,9 @@
 ("use octaves=1", "give mapping=", "Unit('block5_pool', 7)"); the command line has options
 for those. in_cli_terms() says them as the command line does, for the options the command has:
 
-    name=VALUE  ->  --name VALUE      (name: an option of the command, '_' written '-')
-    name=       ->  --name
+    name=VALUE  ->  --name VALUE      (name: an option of the command, '_' written '-', or
+    name=       ->  --name             ALIASES: net= is --model, mapping= is --map)
+    top_k       ->  --top-k            (a parameter's name with an underscore, as a word)
     Unit('L', c[, i, j])  ->  L:c[:i:j]
 
 and the few phrases a command words otherwise (PHRASES). The commands check what they can in
@@ -16,8 +17,11 @@ import re
 PHRASES = {  # command: [(what a method says, what the command line calls it)]
     "gradcheck": [("use a larger image", "use a larger --size")],
 }
+ALIASES = {"net": "model", "mapping": "map", "download_missing": "download"}  # Python name: option dest
 UNIT = re.compile(r"Unit\('([^']+)', (-?\d+)(?:, (-?\d+), (-?\d+))?\)")
 ASSIGNED = re.compile(r"\b([a-z][a-z0-9_]*)=(?!=)('[^']*'|\"[^\"]*\"|\([^)]*\)|[\w.+-]+)?")
+WORD = re.compile(r"(?<![\w'-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w'(-])")  # top_k, blur_every; not 'block1_conv1'
+
 
 
 def options_of(parser):
@@ -49,9 +53,10 @@ def in_cli_terms(message, parser, command):
 
     def option(match):
         name, value = match.group(1), match.group(2)
+        name = name if name in options else ALIASES.get(name)
         if name not in options:
             return match.group(0)
-        if value is None:
+        if value is None or value == "True":
             return options[name]
         value = value.strip("'\"")
         if value.startswith("(") and value.endswith(")"):
@@ -60,6 +65,7 @@ def in_cli_terms(message, parser, command):
 
     text = UNIT.sub(lambda m: ":".join(v for v in m.groups() if v is not None), message)
     text = ASSIGNED.sub(option, text)
+    text = WORD.sub(lambda m: options.get(m.group(1), m.group(1)), text)
     for said, meant in PHRASES.get(command, ()):
         text = text.replace(said, meant)
     return text

@@ -59,7 +59,8 @@ def named_file(name):
         return str(resources.files("cnnvis") / "data" / "fashion_mnist_vgg.h5")
     if name in PRETRAINED:
         return weights_path(name)  # says how to install it when it is not
-    return name
+    raise InputError(f"weights file not found: {name}; give a weights file, or the name of a model: bundled, "
+                     f"{', '.join(PRETRAINED)}")
 
 
 def run_info(args):

@@ -104,6 +104,7 @@ def add_colorbar(fig, lo, hi, cmap, label, extend="neither", orientation="horizo
     bar.update_ticks()
     bar.ax.tick_params(labelsize=6, length=2, pad=1)
     bar.set_label(label, fontsize=7, labelpad=2)
+    bar.ax.set_label("<colorbar>")  # as matplotlib names the axes it makes for one: findable
     return bar
 
 
