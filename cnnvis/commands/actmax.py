@@ -51,9 +51,9 @@ def run(args):
                                      progress=progress, **kwargs)
     titles = [target_label(net, t) for t in targets]
     title = "activation maximization" + (f" of {titles[0]} ({note})" if note else "")
-    run.save(actmax_figure(result, titles, stretch=args.stretch, title=title))
+    run.save(actmax_figure(result, titles, cols=args.cols, stretch=args.stretch, title=title))
     if args.gif:
-        print(save_actmax_gif(result, args.gif, stretch=args.stretch))
+        print(save_actmax_gif(result, args.gif, min_size=args.gif_size, stretch=args.stretch, cols=args.cols))
 
 
 def add_parser(sub):
@@ -86,6 +86,9 @@ def add_parser(sub):
     o = p.add_argument_group("output")
     o.add_argument("--gif", type=output_file("gif"), help="also write a GIF of the ascent here")
     o.add_argument("--record-every", type=positive_int, default=10, help="GIF frame every this many steps")
+    o.add_argument("--gif-size", type=positive_int, default=168, help="GIF: each image enlarged to at least "
+                   "this many pixels (default 168)")
+    o.add_argument("--cols", type=positive_int, help="images per row (default: up to 8; the GIF: all in one)")
     o.add_argument("--stretch", action="store_true", help="stretch each image's contrast for display")
     add_output_args(o)
     p.set_defaults(func=run)
