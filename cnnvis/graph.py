@@ -32,16 +32,18 @@ class Network:
     activations[name] holds each node's output from the last forward; caches[name] its cache.
 
     input_shape: one sample's (C, H, W); preprocessing: the input transform of the weights;
-    class_names: labels of the output units, if any.
+    class_names: labels of the output units, if any; naming: 'keras' when the node names are
+    those of Keras weights, where a conv's name means its activation (methods.targets.layer_node).
     """
 
     def __init__(self, layers, input_shape, preprocessing=None, class_names=None,
-                 name="network", backend=None):
+                 name="network", backend=None, naming=None):
         self.nodes = _topological(_named(list(layers)))
         self.name = name
         self.input_shape = tuple(int(v) for v in input_shape)
         self.preprocessing = preprocessing or Preprocessing("RGB" if self.input_shape[0] == 3 else "L")
         self.class_names = list(class_names) if class_names is not None else None
+        self.naming = naming
         self._index = {node.name: i for i, node in enumerate(self.nodes)}
         self._ancestors = _ancestors(self.nodes)
         self.activations, self.caches = {}, {}

@@ -148,12 +148,14 @@ def _read_hdf5(f, path, format, net, mapping):
             fc1 = layers["fc1"][0].shape[0] if "fc1" in layers else None
             classes = layers["predictions"][0].shape[-1] if "predictions" in layers else 1000
             net = vgg16_for("fc1" in layers or "predictions" in layers, fc1, classes)
+        net.naming = "keras"  # the names are the file's: a conv's name means its activation
         return assign_keras(net, layers, path)
     if not is_keras3(f):
         raise WeightsError(f"{path} is not a Keras 3 weights file (no vars groups with weights)")
     groups = read_keras3(f)
     if net is None:
         net = vgg16_for(*vgg16_layers(groups, path, mapping))  # Keras's 'caffe' preprocessing
+    net.naming = "keras"
     return assign_keras3(net, groups, path, mapping)
 
 
@@ -173,7 +175,8 @@ def build(stored, source):
         except (KeyError, TypeError, InputError) as exc:
             raise WeightsError(f"{source}: corrupt layer description {spec} ({exc}); write the file "
                                "again with cnnvis.weights.save(net, path)") from None
-    net = Network(layers, stored.input_shape, stored.preprocessing, stored.class_names, name=stored.name)
+    net = Network(layers, stored.input_shape, stored.preprocessing, stored.class_names, name=stored.name,
+                  naming=stored.naming)
     dtypes = {a.dtype for arrays in stored.arrays.values() for a in arrays.values()}
     if dtypes and all(dt == "float64" for dt in dtypes):
         net.astype("float64")  # a float64 network comes back float64, bit for bit

@@ -56,8 +56,21 @@ def test_cam_layer_default_and_errors():
     with pytest.raises(InputError, match="upsample"):
         M.gradcam(net, x, 0, upsample="cubic")
     assert M.gradcam(net, x, 0, upsample=None).shape == (2, 16, 16)
-    with pytest.raises(InputError, match="earlier layer"):
+    with pytest.raises(InputError, match="choose a layer before it"):
         M.gradcam(net, x, M.Unit("block1_conv2_relu", 0), layer="block2_conv2_relu")
+
+
+def test_the_default_cam_layer_comes_before_a_unit_target():
+    # a unit of the default CAM layer itself: the last layer before it whose units see less
+    net = cnnvis.vgg16(include_top=False, input_shape=(3, 64, 64))
+    x = np.random.default_rng(0).standard_normal((1, 3, 64, 64)).astype(np.float32)
+    unit = M.Unit("block5_conv3_relu", 7)
+    assert M.cam.cam_layer(net, target_layer="block5_conv3_relu") == "block5_conv2_relu"
+    e = M.by_name.attribute(net, x, "gradcam", unit)
+    assert e.layer == "block5_conv2_relu" and "the target lives in block5_conv3_relu" in e.info["note"]
+    np.testing.assert_array_equal(e.values, M.gradcam(net, x, unit, layer="block5_conv2_relu"))
+    with pytest.raises(InputError, match="no layer with .* comes before 'block1_conv1'"):
+        M.cam.cam_layer(net, target_layer="block1_conv1")
 
 
 # ---- deconvnet, guided backprop, gradient: the ReLU rules ----------------------------------

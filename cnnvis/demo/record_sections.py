@@ -61,8 +61,11 @@ def teaching(report, ctx):
                         "forward values, the max-pool switches, and the backward pass under the "
                         "gradient, deconvnet and guided rules, each with its equation, so that every "
                         "entry can be checked by hand (<code>cnnvis trace</code>; the walkthrough is "
-                        "docs/backprop-rules.md).", {"seed": 0}) as s:
+                        "docs/backprop-rules.md). Then a tiny residual block (<code>cnnvis trace "
+                        "--residual</code>): the Add copies the gradient to both branches, and where they "
+                        "meet again, at the input, the two terms are summed.", {"seed": 0}) as s:
         s.text(trace_report(seed=0), pre=True)
+        s.text(trace_report(seed=0, residual=True), pre=True)
 
 
 SECTIONS = [training, teaching]

@@ -1,4 +1,5 @@
 """Visualization methods. Each takes (net, inputs, target, ...) and returns NumPy arrays."""
+from . import by_name
 from .activation_max import ActMax, activation_maximization
 from .adversarial import Adversarial, fgsm, iterative_fgsm
 from .blur import gaussian_blur
@@ -21,7 +22,7 @@ from .top_filters import TopFilters, top_filters
 from .top_patches import TopPatches, top_patch_projections, top_patches
 from .upsample import upsample
 
-__all__ = ["Unit", "gradient", "resolve",
+__all__ = ["Unit", "by_name", "gradient", "resolve",
            "Adversarial", "fgsm", "iterative_fgsm", "gaussian_blur", "TopChannels", "deconvnet",
            "deconvnet_top_k", "receptive_crop", "gradcam", "gradcam_plus_plus", "guided_gradcam",
            "guided_backprop", "IGResult", "integrated_gradients", "OcclusionResult", "occlusion",

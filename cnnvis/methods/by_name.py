@@ -138,10 +138,14 @@ def attribute(net, x, name, target="predicted", layer=None, score=None, progress
                          f"{', '.join(m.options) or 'none'}")
     targets = T.resolve(net, x, target)
     score = score or default_score(net, name, targets)
-    where = cam_layer(net, layer) if m.uses_layer else None
+    top = T.target_layer(net, targets, score)
+    where = cam_layer(net, layer, top) if m.uses_layer else None
     values = m.compute(net, x, targets, where, score, dict(options, progress=progress))
+    info = {}
+    if m.uses_layer and layer is None and where != cam_layer(net):
+        info["note"] = f"CAMs at {where}: the target lives in {top}, so the last layer before it"
     return Explanation(name, m.title, m.display, values, targets, target_scores(net, x, targets, score),
-                       score, where, dict(options), class_probabilities(net, x, targets))
+                       score, where, dict(options, **info), class_probabilities(net, x, targets))
 
 
 def class_probabilities(net, x, targets):

@@ -8,21 +8,19 @@ LayerAttribution.interpolate, Captum's GuidedGradCam, and jacobgil's pytorch-gra
 (GradCAM, GradCAMPlusPlus: the defaults relu=True, upsample='bilinear', normalize=True).
 """
 from ..engine import array_module, to_host
-from ..errors import InputError
 from .cam import cam_layer, finish
 from .targets import resolve, scores_and_seed, target_layer
 
 
 def _layer_gradient(net, x, target, layer, score):
-    """dS/dA at ``layer`` for each image's target; also A, the seed and the targets' layer."""
+    """dS/dA at the CAM layer (``layer``, or cam_layer's default for the targets) for each
+    image's target; also A, the seed, the targets' layer and the CAM layer."""
     targets = resolve(net, x, target)
     top = target_layer(net, targets, score)
-    if net.index(top) <= net.index(layer):
-        raise InputError(f"the target lives in layer {top!r}, which does not come after the CAM "
-                         f"layer {layer!r}; choose an earlier layer for the map")
+    layer = cam_layer(net, layer, top)
     net.forward(x, until=top)
     _, seed = scores_and_seed(net, targets, top)
-    return net.backward(seed, start=top, until=layer), net.activations[layer], seed, top
+    return net.backward(seed, start=top, until=layer), net.activations[layer], seed, top, layer
 
 
 def gradcam(net, x, target, layer=None, score="logit", relu=True, upsample="bilinear",
@@ -36,8 +34,7 @@ def gradcam(net, x, target, layer=None, score="logit", relu=True, upsample="bili
     (relu_attributions=False) + LayerAttribution.interpolate(mode=upsample).
     x: network input (N, C, H, W). Returns (N, H, W) (or (N, h, w) without upsampling).
     """
-    layer = cam_layer(net, layer)
-    grads, a, _, _ = _layer_gradient(net, x, target, layer, score)
+    grads, a, _, _, _ = _layer_gradient(net, x, target, layer, score)
     return finish(grads.mean(axis=(2, 3)), a, x.shape[2:], relu, upsample, normalize)
 
 
@@ -52,8 +49,7 @@ def gradcam_plus_plus(net, x, target, layer=None, score="logit", relu=True, upsa
     zero denominator; eps=0 is the paper's formula.
     Returns (N, H, W) (or (N, h, w) without upsampling).
     """
-    layer = cam_layer(net, layer)
-    g, a, _, _ = _layer_gradient(net, x, target, layer, score)
+    g, a, _, _, _ = _layer_gradient(net, x, target, layer, score)
     xp = array_module(g)
     g2 = g * g
     denominator = 2 * g2 + a.sum(axis=(2, 3), keepdims=True) * (g2 * g) + eps
@@ -72,8 +68,7 @@ def guided_gradcam(net, x, target, layer=None, score="logit", upsample="nearest"
     et al. upsample bilinearly: upsample='bilinear'). One forward pass, two backward passes.
     Returns R (N, C, H, W) on the host.
     """
-    layer = cam_layer(net, layer)
-    grads, a, seed, top = _layer_gradient(net, x, target, layer, score)
+    grads, a, seed, top, _ = _layer_gradient(net, x, target, layer, score)
     cam = finish(grads.mean(axis=(2, 3)), a, x.shape[2:], True, upsample, False)
     guided = to_host(net.backward(seed, start=top, rule="guided"))
     return guided * cam[:, None]

@@ -42,6 +42,27 @@ class Unit:
             raise InputError("give both i and j of a unit, or neither (the whole channel)")
 
 
+PRE = ".pre"  # NAME.pre: the convolution's own output where NAME means its activation
+
+
+def layer_node(net, name):
+    """The node a layer name typed by a user selects (the command line asks this once, where
+    it parses --target and --layer; the methods take node names): what the name means in the
+    weights' own framework. Weights from Keras (net.naming == 'keras') name a conv fused with
+    its activation, so there a conv read only by a rectifier means that rectifier's output, as
+    in Keras and its Grad-CAM tutorials ('block5_conv3' -> 'block5_conv3_relu'); 'NAME.pre'
+    asks for the convolution's output itself. Elsewhere a name is the node of that name."""
+    if getattr(net, "naming", None) != "keras":
+        return net[name].name
+    if name.endswith(PRE) and name[:-len(PRE)] in net:
+        return name[:-len(PRE)]
+    node = net[name]
+    readers = net.consumers(node.name)
+    if node.layouts.get("weight") == "OIHW" and len(readers) == 1 and net[readers[0]].rectifier:
+        return readers[0]
+    return node.name
+
+
 def ends_in_softmax(net):
     """Whether the network's output node is a Softmax (so its classes have probabilities)."""
     return isinstance(net[net.output], Softmax)

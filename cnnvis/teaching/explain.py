@@ -20,14 +20,15 @@ def rule_grids(trace, name, label):
     """The gradient into layer name's input under each rule, side by side (one grid when equal)."""
     if same_for_all(trace, name):
         rules = "every rule" if len(trace.rules) > 1 else trace.rules[0]
-        return [Grids(tuple(_maps(Math(f"{label.plain} ({rules})", label.latex),
+        return [Grids(tuple(maps_grids(Math(f"{label.plain} ({rules})", label.latex),
                                   trace.backward[trace.rules[0]][name])))]
     return [Grids(tuple(g for rule in trace.rules for g in
-                        _maps(Math(f"{label.plain} ({rule})", f"{label.latex}^{{\\text{{{rule}}}}}"),
+                        maps_grids(Math(f"{label.plain} ({rule})", f"{label.latex}^{{\\text{{{rule}}}}}"),
                               trace.backward[rule][name])))]
 
 
-def _maps(label, a):
+def maps_grids(label, a):
+    """Grids of an array: one per channel of a (C, H, W) map, else one."""
     return plane_grids(label, a) if a.ndim == 3 else [grid(label, a)]
 
 
@@ -78,7 +79,7 @@ def _forward(trace, level):
                     worked(at("y", *k), b[k[0]], terms, y[k]))]
     blocks += [Heading(level + 1, "ReLU"), display(eq.RELU),
                Grids(tuple(plane_grids(Math("y = relu(x)", "y"), f["relu"]))),
-               para(_relu_note(f["conv"]))]
+               para(relu_note(f["conv"]))]
     blocks += _pool_forward(trace, level + 1)
     blocks += [Heading(level + 1, "flatten"), display(eq.FLATTEN), Grids((grid(Math("y", "y"), f["flatten"]),))]
     z, p = f["dense"], f["flatten"]
@@ -92,14 +93,14 @@ def _forward(trace, level):
     blocks += [Heading(level + 1, "softmax"), display(eq.SOFTMAX), Grids((grid(Math("p", "p"), probs),)),
                para(f"The network predicts class {int(np.argmax(z))}. Training would send back the "
                     "cross-entropy gradient ", eq.CROSS_ENTROPY, f"; for true class t = {c} the "
-                    "engine's softmax backward gives dL/dz = ", Math(_vector(trace.cross_entropy),
-                                                                     _vector(trace.cross_entropy)),
+                    "engine's softmax backward gives dL/dz = ", Math(vector(trace.cross_entropy),
+                                                                     vector(trace.cross_entropy)),
                     ". A visualization explains a score instead: below, the logit S = ",
                     at("z", c), " of class " f"{c}.")]
     return blocks
 
 
-def _relu_note(x):
+def relu_note(x):
     negative, zero = int((x < 0).sum()), int((x == 0).sum())
     note = f"ReLU zeroes the {negative} negative units of {x.size}."
     if zero:
@@ -109,7 +110,7 @@ def _relu_note(x):
     return note
 
 
-def _vector(v):
+def vector(v):
     return "[" + ", ".join(number(a, False) for a in v) + "]"
 
 
@@ -175,21 +176,38 @@ def _relu_backward(trace, level):
     blocks += [Grids(tuple(plane_grids(Math("x (ReLU input)", "x"), x)) +
                      tuple(plane_grids(Math("g (from the pool)", "g"), g)))]
     blocks += rule_grids(trace, "relu", Math("dx", "dx"))
-    cases = [("A live unit with a negative gradient", (x > 0) & (g < 0)),
-             ("A dead unit with a positive gradient", (x <= 0) & (g > 0)),
-             ("A live unit with a positive gradient", (x > 0) & (g > 0))]
+    blocks += relu_cases(trace, "relu", x, {rule: g for rule in trace.rules})
+    blocks.append(para("The gradient rule asks whether the unit was on in the forward pass, deconvnet "
+                       "whether the signal coming back is positive, guided backprop asks both."))
+    return blocks
+
+
+def relu_cases(trace, name, x, gs):
+    """Paragraphs working out the ReLU ``name`` (input x) at a live unit with a negative
+    gradient, a dead one with a positive gradient and a live one with a positive gradient
+    (classified by the first rule's incoming g), each under every rule; gs: {rule: the
+    incoming g}, printed once when the rules agree on it."""
+    first = gs[trace.rules[0]]
+    shared = all(np.array_equal(first, gs[r]) for r in trace.rules)
+    cases = [("A live unit with a negative gradient", (x > 0) & (first < 0)),
+             ("A dead unit with a positive gradient", (x <= 0) & (first > 0)),
+             ("A live unit with a positive gradient", (x > 0) & (first > 0))]
+    blocks = []
     for what, mask in cases:
         if not mask.any():
             continue
         k = tuple(int(v) for v in np.argwhere(mask)[0])
-        pieces = [f"{what} at {where(k, len(x))}: x = {number(x[k])}, g = {number(g[k])}; "]
+        if shared:
+            pieces = [f"{what} at {where(k, len(x))}: x = {number(x[k])}, g = {number(first[k])}; "]
+        else:
+            pieces = [f"{what} (by the {trace.rules[0]} rule's g) at {where(k, len(x))}: x = {number(x[k])}; "]
         for n, rule in enumerate(trace.rules):
-            d = trace.backward[rule]["relu"][k]
-            pieces += [f"{rule} " if n == 0 else f", {rule} ",
-                       Math(f"{eq.RELU_BACK[rule].plain} = {number(d)}", f"{eq.RELU_BACK[rule].latex} = {number(d)}")]
+            d = trace.backward[rule][name][k]
+            pieces += [f"{rule} " if n == 0 else f", {rule} " if shared else f"; {rule} "]
+            if not shared:
+                pieces.append(f"with g = {number(gs[rule][k])}, ")
+            pieces.append(Math(f"{eq.RELU_BACK[rule].plain} = {number(d)}", f"{eq.RELU_BACK[rule].latex} = {number(d)}"))
         blocks.append(para(*pieces, "."))
-    blocks.append(para("The gradient rule asks whether the unit was on in the forward pass, deconvnet "
-                       "whether the signal coming back is positive, guided backprop asks both."))
     return blocks
 
 

@@ -73,19 +73,19 @@ def tiny_network(spec):
     return net.astype(np.float64)
 
 
-def _integers(rng, bounds, shape):
+def integers(rng, bounds, shape):
     lo, hi = bounds
     return rng.integers(lo, hi + 1, size=shape).astype(np.float64)
 
 
 def draw(net, spec, rng):
     """Fill net's parameters with small integers from rng and return an input (1, C, S, S)."""
-    net["conv"].params = {"weight": _integers(rng, CONV_WEIGHTS, (spec.channels, spec.in_channels,
+    net["conv"].params = {"weight": integers(rng, CONV_WEIGHTS, (spec.channels, spec.in_channels,
                                                                  spec.kernel, spec.kernel)),
-                          "bias": _integers(rng, CONV_BIAS, (spec.channels,))}
-    net["dense"].params = {"weight": _integers(rng, CONV_WEIGHTS, (2, spec.features)),
-                           "bias": _integers(rng, DENSE_BIAS, (2,))}
-    return _integers(rng, PIXELS, (1, spec.in_channels, spec.size, spec.size))
+                          "bias": integers(rng, CONV_BIAS, (spec.channels,))}
+    net["dense"].params = {"weight": integers(rng, CONV_WEIGHTS, (2, spec.features)),
+                           "bias": integers(rng, DENSE_BIAS, (2,))}
+    return integers(rng, PIXELS, (1, spec.in_channels, spec.size, spec.size))
 
 
 def teaches(net, x, target=None):

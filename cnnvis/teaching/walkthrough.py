@@ -3,7 +3,7 @@ from the code: ``python docs/make_backprop_rules.py`` (or ``write_walkthrough(fo
 
 Deterministic: seeded, no timestamps, fixed figure sizes. tests/test_teaching_doc.py
 regenerates everything and compares it with the committed files, and the generator refuses
-to write section 3's prose when the pictures no longer show what it says (check_claims).
+to write section 4's prose when the pictures no longer show what it says (check_claims).
 """
 import os
 
@@ -15,9 +15,12 @@ from .formats import write
 from ..pretrained import weights_path
 from .photo import class_maps, photo_maps
 from .pictures import rules_figure, save_png, signs_figure
+from .residual_explain import explain_residual
+from .residual_trace import trace_residual
 from .trace import trace_example
 from .walkthrough_images import CLASSES_PNG, FASHION_SAMPLE, SIGNS_PNG, UNITS_PNG, check_claims, section
-from .walkthrough_rules import CHECK, HEADER, LAYERS, TRACE_INTRO
+from .walkthrough_modern import MODERN
+from .walkthrough_rules import CHECK, HEADER, LAYERS, RESIDUAL_INTRO, TRACE_INTRO
 
 DOC = "backprop-rules.md"
 IMAGES = "images"
@@ -47,5 +50,7 @@ def walkthrough_text(units, classes, class_names):
     """The Markdown of docs/backprop-rules.md, given the results of photo.photo_maps and
     photo.class_maps."""
     traced = write(explain(trace_example(), level=3), "markdown").rstrip("\n")
-    parts = [HEADER, LAYERS, TRACE_INTRO, traced, section(units, classes, class_names), CHECK]
+    residual = write(explain_residual(trace_residual(), level=3), "markdown").rstrip("\n")
+    parts = [HEADER, LAYERS, MODERN, TRACE_INTRO, traced, RESIDUAL_INTRO, residual,
+             section(units, classes, class_names), CHECK]
     return "\n\n".join(parts) + "\n"

@@ -19,7 +19,7 @@ def correlations(r):
 
 
 def check_claims(units, classes, class_names):
-    """Raise if the pictures no longer show what section 3's prose says they show."""
+    """Raise if the pictures no longer show what section 4's prose says they show."""
     failed = []
     for name, r in (("units", units), ("classes", classes)):
         corr = {key: r.correlation(key) for key in COLUMNS}
@@ -48,7 +48,7 @@ def check_claims(units, classes, class_names):
         failed.append("classes: the two Grad-CAM maps peak in different places")
     if failed:
         raise RuntimeError("docs/backprop-rules.md says what its pictures no longer show; rewrite "
-                           "section 3 (cnnvis/teaching/walkthrough_images.py): " + "; ".join(failed))
+                           "section 4 (cnnvis/teaching/walkthrough_images.py): " + "; ".join(failed))
 
 
 def section(units, classes, class_names):
@@ -57,7 +57,7 @@ def section(units, classes, class_names):
 
 
 INTRO = """\
-## 3. The rules on real images
+## 4. The rules on real images
 
 Two networks: the 13 conv layers of VGG16 with the trained weights of an edge detector,
 explaining two units of a deep layer on a photo; and cnnvis's small Fashion-MNIST

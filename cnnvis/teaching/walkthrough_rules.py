@@ -1,6 +1,7 @@
-"""The fixed prose of docs/backprop-rules.md: the title, each layer's rules (section 1), the
-introduction to the traced example (section 2) and how to check it all (section 4).
-The equations are equations.py's, the same the trace prints."""
+"""The fixed prose of docs/backprop-rules.md: the title, each layer's rules (section 1; the
+layers of residual and mobile networks are in walkthrough_modern.py), the introductions to the
+traced examples (sections 2 and 3) and how to check it all (section 5).
+The equations are equations.py's, the same the traces print."""
 from . import equations as eq
 
 
@@ -17,14 +18,18 @@ HEADER = """\
 
 Saliency maps, deconvnet projections and guided backpropagation all send one number, the
 score S being explained, backwards through the same network. They differ in one place
-only: what a ReLU lets through. This page gives
+only: what a rectifier (ReLU, ReLU6) lets through. This page gives
 
-1. each layer's forward and backward rule, with the file that implements it;
+1. each layer's forward and backward rule, with the file that implements it, from VGG's
+   layers to those of residual and mobile networks (batch norm, the residual Add, depthwise
+   convolution, global average pooling, ReLU6, SiLU);
 2. a tiny network traced by hand: every forward value, the max-pool switches and the
    backward pass under the three rules (what `cnnvis trace` prints);
-3. the three rules, Grad-CAM and guided Grad-CAM on real images (units of an edge detector
+3. a tiny residual block traced by hand: the gradient copied at the Add and summed where
+   the branch and the skip meet again (what `cnnvis trace --residual` prints);
+4. the three rules, Grad-CAM and guided Grad-CAM on real images (units of an edge detector
    on a photo, two classes of a Fashion-MNIST classifier), and what each picture shows;
-4. how to check the rules yourself (`cnnvis trace`, `cnnvis gradcheck`)."""
+5. how to check the rules yourself (`cnnvis trace`, `cnnvis gradcheck`)."""
 
 LAYERS = f"""\
 ## 1. Each layer's forward and backward rule
@@ -32,9 +37,9 @@ LAYERS = f"""\
 A layer maps its input x to its output y. The backward pass brings g = dS/dy, the
 derivative of the explained score S with respect to the layer's output, and the layer
 returns dx = dS/dx (and, when training, dW and db). Under the gradient rule this is the
-chain rule, layer by layer; deconvnet and guided backprop change only the ReLU. Arrays are
-(channels, height, width) per image; conv kernels are (out, in, height, width) and dense
-kernels (out, in), as in PyTorch.
+chain rule, layer by layer; deconvnet and guided backprop change only the rectifiers (ReLU
+and ReLU6). Arrays are (channels, height, width) per image; conv kernels are (out, in,
+height, width) and dense kernels (out, in), as in PyTorch.
 
 ### Conv2D: correlation forward, its transpose backward (`cnnvis/layers/conv.py`)
 
@@ -52,21 +57,44 @@ input patch it was computed from, weighted by the same kernel. For stride 1 it e
 "full" correlation of g with the kernel rotated by 180 degrees; with stride s the g's are
 first spread s pixels apart. A conv does the same under every rule.
 
-### ReLU: where the three rules part (`cnnvis/layers/relu.py`)
+### ReLU and ReLU6: where the three rules part (`cnnvis/layers/relu.py`, `cnnvis/layers/activations.py`)
 
 {math(eq.RELU)}
 
-| rule | backward | lets g through when | reference |
-|---|---|---|---|
-| gradient (saliency) | ${eq.RELU_BACK["gradient"].latex}$ | the unit was on in the forward pass | Simonyan, Vedaldi & Zisserman 2014 |
-| deconvnet | ${eq.RELU_BACK["deconvnet"].latex}$ | the signal coming back is positive | Zeiler & Fergus 2014 |
-| guided backprop | ${eq.RELU_BACK["guided"].latex}$ | both | Springenberg, Dosovitskiy, Brox & Riedmiller 2015 |
+{math(eq.RELU6)}
+
+| rule | ReLU backward | ReLU6 backward | lets g through when | reference |
+|---|---|---|---|---|
+| gradient (saliency) | ${eq.RELU_BACK["gradient"].latex}$ | ${eq.RELU6_BACK["gradient"].latex}$ | the unit was on in the forward pass | Simonyan, Vedaldi & Zisserman 2014 |
+| deconvnet | ${eq.RELU_BACK["deconvnet"].latex}$ | ${eq.RELU6_BACK["deconvnet"].latex}$ | the signal coming back is positive | Zeiler & Fergus 2014 |
+| guided backprop | ${eq.RELU_BACK["guided"].latex}$ | ${eq.RELU6_BACK["guided"].latex}$ | both | Springenberg, Dosovitskiy, Brox & Riedmiller 2015 |
 
 Only the gradient rule is a derivative (`cnnvis gradcheck relu` checks it by finite
 differences, and the other two against their formulas). Deconvnet forgets the forward pass
 at every ReLU: what it knows about the image comes only from the max-pool switches. Guided
 backprop lets back only positive signals, and only through units that were on. (x > 0 is
 read off the cached output: y > 0 exactly when x > 0.)
+
+ReLU6 (MobileNetV2, EfficientNet-Lite0) is a rectifier too: a unit is on where 0 < x < 6 and
+flat both below 0 and above 6, so the gradient rule masks both sides, guided backprop uses
+the same mask, and deconvnet, which ignores the forward pass, is the same as at a ReLU.
+cnnvis applies the three rules at every layer whose `rectifier` trait is set (ReLU, ReLU6).
+Captum's Deconvolution and GuidedBackprop hook `nn.ReLU` modules only (`nn.ReLU6` is an
+`nn.Hardtanh`), so at an `nn.ReLU6` they pass the plain gradient under every rule: on ReLU6
+networks cnnvis and Captum differ there, by design (`tests/test_rules_modern_torch.py`
+measures both).
+
+SiLU (swish) and Sigmoid (`cnnvis/layers/activations.py`) pass their plain gradient under
+every rule:
+
+{math(eq.SIGMOID)}
+
+{math(eq.SILU)}
+
+They are not rectifiers: no unit is switched off, so there is no on/off mask for the rules
+to choose between, and the published rules were defined for ReLU only. Captum does the same
+(its hooks act on `nn.ReLU` only), so at these layers cnnvis and Captum agree under every
+rule.
 
 ### MaxPool2D and its switches (`cnnvis/layers/pool.py`)
 
@@ -114,18 +142,35 @@ everything: ReLU kills some units, every pool window with a positive maximum has
 and the three rules give three different input gradients. Take any entry and check it with
 the equation above it; each layer also works one entry out."""
 
+RESIDUAL_INTRO = """\
+## 3. A tiny residual block, traced by hand
+
+A residual block adds its input back to what its branch computes, y = F(x) + x, so the
+input is read twice. Everything below is what `cnnvis trace --residual --format markdown`
+prints (seed 0; `--seed`, `--size`, `--channels`, `--rule`, `--target` and `--format` change
+it): two 3x3 convs with weights -1, 0 or 1 and padding 1 (so that the Add can add the input
+back), then global average pooling into a dense layer, as at the end of a ResNet. The draw
+makes sure that both ReLUs switch some units off and that, at some pixel of the input, both
+the branch and the skip bring back a nonzero gradient under every rule. The backward pass
+shows the Add's two copies of g, each path, and at the input the two terms and their sum,
+the number `Network.backward` returns."""
+
 
 CHECK = """\
-## 4. Check it yourself
+## 5. Check it yourself
 
-- `cnnvis trace` prints section 2 in a terminal; `cnnvis trace --seed 3 --channels 2` a new
-  example; `--format latex` for slides. Pick an entry, recompute it from the equation above
-  it, and compare.
-- `cnnvis gradcheck conv` (or `relu`, `maxpool`, `dense`, `softmax`, `flatten`, `dropout`)
+- `cnnvis trace` prints section 2 in a terminal, `cnnvis trace --residual` section 3;
+  `cnnvis trace --seed 3 --channels 2` a new example; `--format latex` for slides. Pick an
+  entry, recompute it from the equation above it, and compare.
+- `cnnvis gradcheck conv` (or `relu`, `maxpool`, `dense`, `softmax`, `flatten`, `dropout`,
+  `batchnorm`, `relu6`, `silu`, `sigmoid`, `add`, `concat`, `multiply`, `gap`, `avgpool`)
   compares a layer's backward pass with central finite differences in float64, entry by
   entry, and prints PASS or FAIL (exit status 1); `--stride`, `--padding`, `--kernel`,
-  `--size` change the layer, `cnnvis gradcheck relu --rule guided` checks a rule against
-  its formula.
+  `--size` change the layer, `cnnvis gradcheck conv --groups 3` checks a depthwise conv
+  (`--dilation 2` a dilated one), `cnnvis gradcheck batchnorm --train` batch norm's
+  training backward, and `cnnvis gradcheck relu --rule guided` (or `relu6`) checks a rule
+  against its formula.
 - Read the rules in the code: each layer's `forward` and `backward` sit side by side in
-  `cnnvis/layers/`, and `cnnvis/layers/relu.py` holds all three ReLU rules.
+  `cnnvis/layers/`; `cnnvis/layers/relu.py` holds all three ReLU rules, and
+  `cnnvis/graph.py` the one reverse walk that sums the gradients at a node read twice.
 - Regenerate this page: `python docs/make_backprop_rules.py`."""

@@ -1,7 +1,8 @@
 """cnnvis's own HDF5 format: one file holds architecture, weights, preprocessing and class names.
 
 Layout (documented in docs/weights-format.md):
-    attrs  format = "cnnvis", format_version = 2, name, input_shape (C, H, W),
+    attrs  format = "cnnvis", format_version = 2, name, input_shape (C, H, W), naming (optional:
+           'keras' when the node names are Keras weights', see methods.targets.layer_node),
            layers = JSON [{"type", "name", "inputs", "config"}] in topological order (the graph:
            "inputs" names the nodes each reads, "input" the network's input), preprocessing = JSON
     /class_names          optional, UTF-8 strings
@@ -43,6 +44,8 @@ def save(net, path):
         f.attrs["input_shape"] = np.asarray(net.input_shape, np.int64)
         f.attrs["layers"] = json.dumps(layers)
         f.attrs["preprocessing"] = json.dumps(net.preprocessing.to_dict())
+        if net.naming:
+            f.attrs["naming"] = net.naming
         if net.class_names is not None:
             f.create_dataset("class_names", data=np.array(net.class_names, dtype=h5py.string_dtype()))
         group = f.create_group("weights")
@@ -67,6 +70,7 @@ class Stored:
     arrays: dict
     preprocessing: Preprocessing
     class_names: list
+    naming: str = None
 
 
 def read_native(f, path="<file>"):
@@ -93,4 +97,6 @@ def read_native(f, path="<file>"):
         for node, group in weights.items():
             if isinstance(group, h5py.Group):
                 arrays[node] = {k: ds[()] for k, ds in group.items() if isinstance(ds, h5py.Dataset)}
-    return Stored(str(f.attrs.get("name", "network")), input_shape, specs, arrays, pre, names)
+    naming = f.attrs.get("naming")
+    return Stored(str(f.attrs.get("name", "network")), input_shape, specs, arrays, pre, names,
+                  str(naming) if naming is not None else None)
