@@ -31,9 +31,14 @@ def test_actmax_without_a_target_maximizes_the_most_active_channel_and_says_so(f
     ran = cli(capsys, monkeypatch, "actmax", "--weights", weights, "--steps", "3", "-o", tmp_path / "a.png")
     assert ran.code == 0  # it used to compute, then fail drawing (x and y can be no greater than 2D)
     (title,) = [t for t in texts(ran.figure) if t.startswith("activation maximization")]
-    assert re.fullmatch(r"activation maximization of block2_pool:\d+ \(no classes: the most active channel of "
+    assert re.fullmatch(r"activation maximization of block2_pool:\d+\n\(no classes: the most active channel of "
                         r"the last layer on a grey image\)", title)
     assert "has no classes: maximizing block2_pool:" in ran.err
+    fig = ran.figure
+    fig.canvas.draw()
+    box, image_title = fig._suptitle.get_window_extent(), fig.axes[0].title.get_window_extent()
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width  # the title fits: no white sides round one image
+    assert box.y0 > image_title.y1  # and it is above the image's own title
 
 
 def test_explain_by_default_explains_the_most_active_channel_and_says_so(files, tmp_path, capsys, monkeypatch):

@@ -50,7 +50,7 @@ def run(args):
     result = activation_maximization(net, None, targets, record_every=args.record_every if args.gif else 0,
                                      progress=progress, **kwargs)
     titles = [target_label(net, t) for t in targets]
-    title = "activation maximization" + (f" of {titles[0]} ({note})" if note else "")
+    title = "activation maximization" + (f" of {titles[0]}\n({note})" if note else "")
     run.save(actmax_figure(result, titles, cols=args.cols, stretch=args.stretch, title=title))
     if args.gif:
         print(save_actmax_gif(result, args.gif, min_size=args.gif_size, stretch=args.stretch, cols=args.cols))

@@ -25,7 +25,7 @@ def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
     n = len(result.images)
     cols = cols or min(n, 8)
     rows = int(np.ceil(n / cols))
-    fig = new_figure(1.6 * cols + 0.4, 1.75 * rows + 2.3, dpi=110)
+    fig = new_figure(max(1.6 * cols + 0.4, 5.0), 1.75 * rows + 2.3, dpi=110)  # room for a title and J's axis
     grid = fig.add_gridspec(rows + 1, cols, height_ratios=[1] * rows + [1.3], hspace=0.35)
     for k, image in enumerate(result.images):
         ax = fig.add_subplot(grid[k // cols, k % cols])
@@ -44,7 +44,9 @@ def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
     ax.set_ylabel("objective J")
     ax.grid(alpha=0.3)
     if title:
-        fig.suptitle(title + (" (contrast stretched)" if stretch else ""), fontsize=10)
+        text = title + (" (contrast stretched)" if stretch else "")
+        lift = 0.2 * text.count("\n") / fig.get_figheight()  # a line of 10 pt is about 0.2 inch
+        fig.suptitle(text, fontsize=10, y=0.98 + lift)  # each line more above the images' titles
     return fig
 
 
