@@ -20,11 +20,12 @@ def display(image, stretch=False):
 
 
 def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
-    """The images of an ActMax result in a grid (titled), and below them J per step."""
+    """The images of an ActMax result in a grid (titled), and below them J per step, one curve
+    per image (a legend naming them by their titles when there are several)."""
     n = len(result.images)
     cols = cols or min(n, 8)
     rows = int(np.ceil(n / cols))
-    fig = new_figure(1.6 * cols + 0.4, 1.75 * rows + 2.3, dpi=110)
+    fig = new_figure(max(1.6 * cols + 0.4, 5.0), 1.75 * rows + 2.3, dpi=110)  # room for a title and J's axis
     grid = fig.add_gridspec(rows + 1, cols, height_ratios=[1] * rows + [1.3], hspace=0.35)
     for k, image in enumerate(result.images):
         ax = fig.add_subplot(grid[k // cols, k % cols])
@@ -33,12 +34,19 @@ def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
         if titles:
             ax.set_title(titles[k], fontsize=8)
     ax = fig.add_subplot(grid[rows, :])
-    ax.plot(np.arange(1, len(result.objective) + 1), result.objective, linewidth=1)
+    curves = np.asarray(result.objective, np.float64).reshape(len(result.objective), -1)
+    steps = np.arange(1, len(curves) + 1)
+    for k in range(curves.shape[1]):
+        ax.plot(steps, curves[:, k], linewidth=1, label=titles[k] if titles else f"image {k}")
+    if curves.shape[1] > 1:
+        ax.legend(fontsize=7, ncol=min(5, curves.shape[1]), frameon=False, loc="best")
     ax.set_xlabel("step")
     ax.set_ylabel("objective J")
     ax.grid(alpha=0.3)
     if title:
-        fig.suptitle(title + (" (contrast stretched)" if stretch else ""), fontsize=10)
+        text = title + (" (contrast stretched)" if stretch else "")
+        lift = 0.2 * text.count("\n") / fig.get_figheight()  # a line of 10 pt is about 0.2 inch
+        fig.suptitle(text, fontsize=10, y=0.98 + lift)  # each line more above the images' titles
     return fig
 
 
@@ -51,7 +59,7 @@ def top_filters_figure(top, cols=8, stretch=False, title=None):
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.imshow(display(image, stretch), interpolation="nearest")
         ax.set_axis_off()
-        ax.set_title(f"#{channel}", fontsize=7, pad=2)
+        ax.set_title(f"{top.layer}:{channel}", fontsize=6, pad=2)
     h, w = top.images.shape[1:3]
     fig.suptitle(title or f"{top.layer}: the {n} channels with the highest mean activation after "
                  f"gradient ascent ({h}x{w}){' (contrast stretched)' if stretch else ''}", fontsize=9)
