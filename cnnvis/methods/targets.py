@@ -115,7 +115,10 @@ def class_index(net, name):
     raise TargetError(f"no class {name!r} in {net.name}; {hint}{classes}; or give an index 0 .. {len(names) - 1}")
 
 
-def _one(net, t, predicted_index):
+def resolve_one(net, t, predicted_index=None):
+    """One target resolved: a class index (``predicted_index`` for 'predicted') or a Unit of a
+    layer the network has; a TargetError says what is wrong with it. Checks a target before
+    any work (cnnvis/scale checks each listed image's so)."""
     if isinstance(t, Unit):
         net.index(t.layer)
         return t
@@ -157,7 +160,7 @@ def resolve(net, x, target):
     if any(isinstance(t, str) and t == "predicted" for t in targets):
         logits = to_host(net.forward(x, until=logits_layer(net)))
         predicted = [int(k) for k in logits.argmax(axis=1)]
-    return [_one(net, t, p) for t, p in zip(targets, predicted)]
+    return [resolve_one(net, t, p) for t, p in zip(targets, predicted)]
 
 
 def target_layer(net, targets, score="logit"):
