@@ -133,18 +133,38 @@ def top_patches(net, source, units, k=9, batch_size=32, size=None, inside=False,
                     (heapq.heappush if len(heap) < k else heapq.heapreplace)(heap, item)
             count += len(images)
             pbar.update(len(images))
-    return TopPatches(units, [[_patch(net, u, *item) for item in sorted(heap, reverse=True)]
-                              for u, heap in zip(units, heaps)], count)
+    return TopPatches(units, [[patch_at(net, u, key[0], -key[1], ij, image) for key, ij, image in
+                               sorted(heap, reverse=True)] for u, heap in zip(units, heaps)], count)
 
 
-def _patch(net, u, key, ij, image):
+def patch_at(net, u, score, index, ij, image):
+    """The Patch of unit u at map position ij ((i, j), or None for a dense neuron) in an image
+    (H, W[, C]) of the source, its ``index``-th, where u scored ``score``."""
     h, w = image.shape[:2]
     if ij is None:  # a dense neuron sees the whole image
         box = field = (0, h, 0, w)
     else:
         box = unit_box(net, u.layer, *ij, image_shape=(h, w))
         field = unit_box(net, u.layer, *ij, image_shape=(h, w), clip=False)
-    return Patch(key[0], -key[1], ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
+    return Patch(score, index, ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
+
+
+def merge_top_patches(parts, k=9):
+    """The TopPatches of a whole source from those of its parts (TopPatches of the same units
+    over disjoint images, each Patch.index already the image's index in the whole source): per
+    unit the k best of all parts' patches, by the order top_patches keeps (a higher score, then
+    the lower image index, then the earlier position). Exact: the same patches as one run over
+    the whole source, when the parts' scores are the same numbers (the same batches)."""
+    parts = list(parts)
+    if not parts:
+        raise InputError("no parts to merge; give the TopPatches of at least one part of the source")
+    units = parts[0].units
+    if any(p.units != units for p in parts):
+        raise InputError("the parts are of different units; merge the TopPatches of one set of units")
+    order = lambda p: (-p.score, p.index, p.position or ())  # noqa: E731
+    merged = [sorted((p for part in parts for p in part.patches[u]), key=order)[:int(k)]
+              for u in range(len(units))]
+    return TopPatches(units, merged, sum(p.count for p in parts))
 
 
 def top_patch_projections(net, result, rule="deconvnet"):
