@@ -31,12 +31,22 @@ def explain(net, image, method, target="predicted", layer=None, score=None, prog
             raise InputError(f"'all' takes the options samples and steps, not {', '.join(unknown)}")
         return methods_figure(net, x, by_name.panel(net, x, target, layer, progress=progress, **options))
     e = by_name.attribute(net, x, method, target, layer, score, progress=progress, **options)
-    title = f"{e.title}: {explanation_title(net, e)}" + (f" (at {e.layer})" if e.layer else "")
+    return explanation_figure(net, image, e)
+
+
+def explanation_figure(net, image, e, index=0):
+    """The Figure of image ``index`` of a computed Explanation ``e`` (methods/by_name.attribute
+    on a batch that holds ``image``, uint8 (H, W[, 3]) at the network's input size): what
+    explain() draws, for a method other than 'all'. Dataset runs (cnnvis/scale) compute a
+    batch once and draw each of its images so."""
+    title = f"{e.title}: {explanation_title(net, e, index)}" + (f" (at {e.layer})" if e.layer else "")
     if e.display == "occlusion":
-        return occlusion_figure(image, e.values, class_names=net.class_names, title=title)
+        return occlusion_figure(image, e.values, index, class_names=net.class_names, title=title)
     if e.display == "adversarial":
-        return adversarial_figure(net, x, e.values, title="FGSM (Goodfellow et al. 2015)")
-    pic, kind = picture(net, e)
+        x = net.preprocess(image)
+        one = type(e.values)(*(v[index:index + 1] for v in e.values))
+        return adversarial_figure(net, x, one, title="FGSM (Goodfellow et al. 2015)")
+    pic, kind = picture(net, e, index)
     if kind == "heat":
         return heatmap_figure(image, pic, title=title)
     fig = new_figure(6.4, 3.4, dpi=110)
