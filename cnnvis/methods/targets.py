@@ -10,6 +10,7 @@ Every gradient method starts backward from seed(): the gradient of the scores wi
 respect to the output of the layer that holds them.
 """
 import difflib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,6 +135,24 @@ def resolve_one(net, t, predicted_index=None):
         return int(t)
     raise TargetError(f"cannot use {t!r} as a target: give a class index, a class name, "
                       "'predicted', or a Unit(layer, channel, i, j)")
+
+
+def from_text(text):
+    """A target from its text (a command line's or a CSV's): 'LAYER:CHANNEL[:I:J]' a Unit, a
+    whole number a class index, anything else a class name (or 'predicted')."""
+    if ":" in text:
+        layer, *rest = text.split(":")
+        if len(rest) not in (1, 3) or not all(v.lstrip("-").isdigit() for v in rest):
+            raise InputError(f"a unit is LAYER:CHANNEL or LAYER:CHANNEL:I:J, got {text!r}")
+        return Unit(layer, *(int(v) for v in rest))
+    return int(text) if re.fullmatch(r"-?\d+", text) else text  # -1: an index, out of range
+
+
+def as_text(target):
+    """The text from_text reads back: 'LAYER:CHANNEL[:I:J]' for a Unit, else str(target)."""
+    if isinstance(target, Unit):
+        return ":".join(str(v) for v in (target.layer, target.channel, target.i, target.j) if v is not None)
+    return str(target)
 
 
 def per_image(target, n):
