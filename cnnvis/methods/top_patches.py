@@ -149,6 +149,11 @@ def patch_at(net, u, score, index, ij, image):
     return Patch(score, index, ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
 
 
+def _rank(p):
+    """The sort key of the order top_patches keeps, best first."""
+    return -p.score, p.index, p.position or ()
+
+
 def merge_top_patches(parts, k=9):
     """The TopPatches of a whole source from those of its parts (TopPatches of the same units
     over disjoint images, each Patch.index already the image's index in the whole source): per
@@ -161,8 +166,7 @@ def merge_top_patches(parts, k=9):
     units = parts[0].units
     if any(p.units != units for p in parts):
         raise InputError("the parts are of different units; merge the TopPatches of one set of units")
-    order = lambda p: (-p.score, p.index, p.position or ())  # noqa: E731
-    merged = [sorted((p for part in parts for p in part.patches[u]), key=order)[:int(k)]
+    merged = [sorted((p for part in parts for p in part.patches[u]), key=_rank)[:int(k)]
               for u in range(len(units))]
     return TopPatches(units, merged, sum(p.count for p in parts))
 
