@@ -84,6 +84,7 @@ class DaskExecutor:
 
     def __enter__(self):
         dd = distributed()
+        import dask
         try:
             if self.address is None:
                 self.cluster = dd.LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
@@ -91,7 +92,7 @@ class DaskExecutor:
                                                env=dict.fromkeys(ONE_THREAD, "1"))
                 self.client = dd.Client(self.cluster)
             else:
-                self.client = dd.Client(self.address, timeout="20s")
+                self.client = dd.Client(self.address, timeout=dask.config.get("distributed.comm.timeouts.connect"))
         except OSError as exc:  # includes the TimeoutError of a scheduler that does not answer
             self.__exit__(None, None, None)
             raise BackendError(f"cannot reach the Dask scheduler at {self.address} ({exc}); start one with "

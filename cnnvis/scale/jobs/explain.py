@@ -20,7 +20,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...explain import explanation_figure
-from ...io import KINDS, atomic_path, write_text
+from ...io import KINDS, atomic_path, write_bytes, write_text
 from ...methods import by_name
 from ...methods import targets as T
 from ...render.attribution import methods_figure
@@ -147,18 +147,24 @@ def _save_npy(path, array):
 
 
 def _save_h5(path, store):
+    """A shard's maps as an HDF5 file, built in memory and written as bytes (as weights/native.py
+    does: a plain write fails cleanly on a full disk, HDF5 itself may not)."""
     import h5py
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    buffer = stringio.BytesIO()
+    with h5py.File(buffer, "w") as f:
         for key, (array, attrs) in store.items():
             d = f.create_dataset(key, data=array)
             for k, v in attrs.items():
                 d.attrs[k] = "" if v is None else v
+    write_bytes(path, buffer.getbuffer())
 
 
 def merge_h5(path, parts):
-    """One HDF5 store at ``path`` holding every dataset of the part files, in order."""
+    """One HDF5 store at ``path`` holding every dataset of the part files, in order; written by
+    HDF5 into the temporary (a dataset's store may not fit in memory), whose lock is
+    atomic_path's (HDF5's own would conflict with it)."""
     import h5py
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as out:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", locking=False) as out:
         for part in parts:
             with h5py.File(part, "r") as f:
                 f.visititems(lambda key, obj: _copy(obj, out, key) if isinstance(obj, h5py.Dataset) else None)
