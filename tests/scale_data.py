@@ -2,11 +2,14 @@
 files (28x28, the bundled model's size), and the results of two runs compared file by file."""
 import json
 import os
+import time
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from cnnvis.datasets import bundled_samples
+from cnnvis.scale import ExplainJob
 
 
 def write_samples(folder, n=24):
@@ -55,3 +58,16 @@ def assert_same(a, b, rtol=0.0):
             assert np.array_equal(x, y), key
         elif rtol == 0:
             assert x == y, key
+
+
+@dataclass(frozen=True)
+class SlowExplainJob(ExplainJob):
+    """An ExplainJob whose shards wait ``delay`` seconds after writing their outputs, before
+    their record: a run long enough to be killed in the middle, at the worst moment. Workers
+    import it from here (the tests folder is on their sys.path, as on the test process's)."""
+    delay: float = 0.3
+
+    def run_shard(self, net, layout, shard, images, done):
+        result = super().run_shard(net, layout, shard, images, done)
+        time.sleep(self.delay)
+        return result

@@ -39,8 +39,11 @@ def chosen(scheduler):
 
 
 def executor(scheduler, n_workers=2, retries=2):
-    """The executor of a chosen() scheduler: a context manager whose run(fn, shards, *args)
-    yields (shard, fn(*args[:1], shard, *args[1:])) as each shard finishes."""
+    """The executor of a chosen() scheduler: a context manager whose run(fn, shards, job,
+    out_dir) calls fn(job, shard, out_dir) for each shard and yields each shard as it is done.
+    What a shard made is read from its record (records.py), not sent back: a record on disk
+    is the result that survives a worker killed just after its task, and a shared output
+    folder is checked that way."""
     if scheduler == IN_PROCESS:
         return InProcess()
     if int(n_workers) < 1:
@@ -61,7 +64,8 @@ class InProcess:
 
     def run(self, fn, shards, job, out_dir):
         for shard in shards:
-            yield shard, fn(job, shard, out_dir)
+            fn(job, shard, out_dir)
+            yield shard
 
 
 def distributed():
@@ -123,13 +127,17 @@ class DaskExecutor:
         try:
             for future in dd.as_completed(futures):
                 shard = futures[future]
-                try:
-                    record = future.result()
-                except dd.KilledWorker as exc:
-                    raise BackendError(f"shard {shard.index} (images {shard.first}..{shard.first + len(shard.items) - 1})"
-                                       f" was running on a worker that died, each of the times it was tried ({exc}); "
-                                       "out of memory? give a smaller shard size or batch size, or workers with "
-                                       "more memory") from None
-                yield shard, record
+                if future.status == "error":
+                    try:
+                        future.result()  # raises the task's exception
+                    except dd.KilledWorker as exc:
+                        raise BackendError(
+                            f"shard {shard.index} (images {shard.first}..{shard.first + len(shard.items) - 1}) was "
+                            f"running on a worker that died, each of the times it was tried ({exc}); out of memory? "
+                            "give a smaller shard size or batch size, or workers with more memory") from None
+                elif future.status == "cancelled":
+                    raise BackendError(f"the scheduler cancelled shard {shard.index} (was it restarted?); run "
+                                       "again: the shards already done are kept")
+                yield shard
         finally:
             self.client.cancel([f for f in futures if not f.done()], force=True)

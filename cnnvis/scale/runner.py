@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 
 from ..datasets.stream import IMAGE_EXTENSIONS
-from ..errors import InputError
+from ..errors import BackendError, InputError
 from ..io import check_folder
 from ..progress import bar
 from ..signals import Terminated
@@ -82,8 +82,8 @@ def run(job, inputs, out_dir, scheduler=None, shard_size=64, n_workers=2, retrie
                         manifest.data["scheduler"] = ex.description
                         if ex.dashboard and not quiet:
                             print(f"Dask dashboard: {ex.dashboard}", file=sys.stderr)
-                        for shard, record in ex.run(run_shard, pending, job, out_dir):
-                            records[shard.index] = record
+                        for shard in ex.run(run_shard, pending, job, out_dir):
+                            record = records[shard.index] = _record(layout, shard)
                             manifest.shard_done(shard, record)
                             manifest.write(force=False)
                             pbar.update(len(shard.items))
@@ -96,6 +96,15 @@ def run(job, inputs, out_dir, scheduler=None, shard_size=64, n_workers=2, retrie
             manifest.finish("failed", seconds=_seconds(started), error=f"{type(exc).__name__}: {exc}")
             raise
         return manifest.finish("complete", outputs, _seconds(started, computing, reducing))
+
+
+def _record(layout, shard):
+    record = finished(layout, shard)
+    if record is None:
+        raise BackendError(f"shard {shard.index} is done but its record {layout.path(layout.record(shard.index))} "
+                           "or an output it lists is not there; is the output folder on a file system that every "
+                           "worker sees at the same path as this process?")
+    return record
 
 
 def _seconds(started, computing=None, reducing=None):
