@@ -149,26 +149,13 @@ def patch_at(net, u, score, index, ij, image):
     return Patch(score, index, ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
 
 
-def _rank(p):
-    """The sort key of the order top_patches keeps, best first."""
-    return -p.score, p.index, p.position or ()
-
-
-def merge_top_patches(parts, k=9):
-    """The TopPatches of a whole source from those of its parts (TopPatches of the same units
-    over disjoint images, each Patch.index already the image's index in the whole source): per
-    unit the k best of all parts' patches, by the order top_patches keeps (a higher score, then
-    the lower image index, then the earlier position). Exact: the same patches as one run over
-    the whole source, when the parts' scores are the same numbers (the same batches)."""
-    parts = list(parts)
-    if not parts:
-        raise InputError("no parts to merge; give the TopPatches of at least one part of the source")
-    units = parts[0].units
-    if any(p.units != units for p in parts):
-        raise InputError("the parts are of different units; merge the TopPatches of one set of units")
-    merged = [sorted((p for part in parts for p in part.patches[u]), key=_rank)[:int(k)]
-              for u in range(len(units))]
-    return TopPatches(units, merged, sum(p.count for p in parts))
+def rank(score, index, position):
+    """The sort key of the order top_patches keeps, best first: a higher score, then the lower
+    image index, then the earlier map position (row-major; None for a dense neuron). Sorting
+    the patches of disjoint parts of a source by it and keeping k per unit gives exactly the
+    top patches of one pass over the whole source, when the parts' scores are the same numbers
+    (the same batches): dataset runs merge their shards so (cnnvis/scale/jobs/top_patches.py)."""
+    return -score, index, position or ()
 
 
 def top_patch_projections(net, result, rule="deconvnet"):

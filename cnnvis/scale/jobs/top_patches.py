@@ -1,9 +1,9 @@
 """The k images (and the patch in each) where each of some channels fires most, over the
 whole run (methods/top_patches.py; Zeiler & Fergus 2014). Each shard keeps its own k best per
 channel (OUT/shards/NNNNN.npz: the scores, the image indices in the run, the positions and the
-images); the run merges them (methods.top_patches.merge_top_patches) into exactly what one
-in-process pass over all images gives, and writes OUT/top_patches.png (render/top_patches.py,
-with the deconvnet or guided projections when asked) and OUT/top_patches.json (per channel,
+images); the run merges them by methods.top_patches.rank into exactly what one in-process pass
+over all images gives, and writes OUT/top_patches.png (render/top_patches.py, with the
+deconvnet or guided projections when asked) and OUT/top_patches.json (per channel,
 best first: score, index, path, name, position (i, j), box (r0, r1, c0, c1) in the image at
 the network's input size)."""
 import json
@@ -14,14 +14,7 @@ import numpy as np
 from ...errors import InputError
 from ...io import atomic_path, write_text
 from ...methods.targets import Unit, as_text, check_unit
-from ...methods.top_patches import (
-    TopPatches,
-    inside_mask,
-    merge_top_patches,
-    patch_at,
-    top_patch_projections,
-    top_patches,
-)
+from ...methods.top_patches import TopPatches, inside_mask, patch_at, rank, top_patch_projections, top_patches
 from ...render.top_patches import save_top_patches
 from ..images import input_form
 from .base import Job
@@ -62,7 +55,7 @@ class TopPatchesJob(Job):
 
     def run_shard(self, net, layout, shard, images, done):
         result = top_patches(net, images, self.units(), self.k, self.batch_size, inside=self.inside, progress=False)
-        arrays = {"count": np.int64(result.count)}
+        arrays = {}
         for u, patches in enumerate(result.patches):
             arrays[f"scores_{u}"] = np.array([p.score for p in patches], np.float64)
             arrays[f"indices_{u}"] = np.array([done[p.index][0] for p in patches], np.int64)
@@ -73,19 +66,25 @@ class TopPatchesJob(Job):
             np.savez(f, **arrays)
         return {"part": part}
 
-    def read_part(self, net, path):
-        """The TopPatches a shard's part file holds (indices into the run's inputs)."""
-        units = self.units()
-        with np.load(path) as f:
-            patches = [[patch_at(net, u, float(s), int(i), None if p[0] < 0 else (int(p[0]), int(p[1])), image)
-                        for s, i, p, image in zip(f[f"scores_{k}"], f[f"indices_{k}"], f[f"positions_{k}"],
-                                                  f[f"images_{k}"])] for k, u in enumerate(units)]
-            return TopPatches(units, patches, int(f["count"]))
-
     def merged(self, net, layout, records):
-        """The run's TopPatches, from every shard's part."""
-        return merge_top_patches([self.read_part(net, layout.path(r["part"])) for r in records if r.get("part")],
-                                 self.k)
+        """The run's TopPatches from every shard's part: each unit's k best by rank() among
+        the parts' scores, then a Patch built for those only (their images read last)."""
+        units, parts = self.units(), [layout.path(r["part"]) for r in records if r.get("part")]
+        candidates = [[] for _ in units]  # (rank, part, row)
+        for part in parts:
+            with np.load(part) as f:
+                for u in range(len(units)):
+                    for row, (s, i, p) in enumerate(zip(f[f"scores_{u}"], f[f"indices_{u}"], f[f"positions_{u}"])):
+                        position = None if p[0] < 0 else (int(p[0]), int(p[1]))
+                        candidates[u].append((rank(float(s), int(i), position), part, row))
+        best = [sorted(c, key=lambda c: c[0])[:int(self.k)] for c in candidates]
+        images = {}
+        for part in {part for b in best for _, part, _ in b}:
+            with np.load(part) as f:
+                images[part] = {u: f[f"images_{u}"] for u in range(len(units))}
+        patches = [[patch_at(net, unit, -key[0], key[1], key[2] or None, images[part][u][row])
+                    for key, part, row in b] for u, (unit, b) in enumerate(zip(units, best))]
+        return TopPatches(units, patches, sum(len(r["images"]) for r in records))
 
     def reduce(self, net, layout, records, items):
         if not any(r.get("part") for r in records):
