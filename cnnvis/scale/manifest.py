@@ -4,7 +4,7 @@
      "parameters": {...the job's...}, "network": {"model", "weights", "name", "input_shape"},
      "versions": {"cnnvis", "numpy", "dask", "distributed", "h5py", "python"},
      "scheduler": "in-process" | "local cluster of 2 worker processes" | "Dask scheduler tcp://...",
-     "shard_size": 64, "started": ..., "finished": ..., "seconds": {"total", "shards", "reduce"},
+     "shard_size": 64, "started": ..., "finished": ..., "seconds": {"total", "startup", "shards", "reduce"},
      "images": {"total", "done", "failed"},
      "inputs": [{"path", "target", "name"}], "outputs": [paths relative to OUT],
      "failed": [{"index", "path", "error"}],

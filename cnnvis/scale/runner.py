@@ -73,12 +73,13 @@ def run(job, inputs, out_dir, scheduler=None, shard_size=64, n_workers=2, retrie
         pending = [s for s in shards if s.index not in records]
         manifest.write()
         try:
-            computing = time.perf_counter()
+            computing, startup = time.perf_counter(), 0.0
             resumed = sum(len(shards[k].items) for k in records)
             with bar(total=len(items), initial=resumed, desc=job.kind, unit="image",
                      progress=False if quiet else None) as pbar:
                 if pending:
                     with executor(scheduler, n_workers, retries) as ex:
+                        startup = time.perf_counter() - computing
                         manifest.data["scheduler"] = ex.description
                         if ex.dashboard and not quiet:
                             print(f"Dask dashboard: {ex.dashboard}", file=sys.stderr)
@@ -95,7 +96,7 @@ def run(job, inputs, out_dir, scheduler=None, shard_size=64, n_workers=2, retrie
         except BaseException as exc:
             manifest.finish("failed", seconds=_seconds(started), error=f"{type(exc).__name__}: {exc}")
             raise
-        return manifest.finish("complete", outputs, _seconds(started, computing, reducing))
+        return manifest.finish("complete", outputs, _seconds(started, computing, reducing, startup))
 
 
 def _record(layout, shard):
@@ -107,11 +108,14 @@ def _record(layout, shard):
     return record
 
 
-def _seconds(started, computing=None, reducing=None):
+def _seconds(started, computing=None, reducing=None, startup=0.0):
+    """The manifest's timings: total; startup (starting or reaching a cluster), shards (the
+    rest of the shards' phase) and reduce, when the run got that far."""
     end = time.perf_counter()
     out = {"total": round(end - started, 3)}
     if computing is not None:
-        out.update(shards=round(reducing - computing, 3), reduce=round(end - reducing, 3))
+        out.update(startup=round(startup, 3), shards=round(reducing - computing - startup, 3),
+                   reduce=round(end - reducing, 3))
     return out
 
 
