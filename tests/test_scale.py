@@ -13,7 +13,7 @@ from scale_data import assert_same, results, write_samples
 
 import cnnvis.io
 from cnnvis import scale
-from cnnvis.errors import BackendError, InputError, TargetError
+from cnnvis.errors import BackendError, InputError, LayerNotFoundError, TargetError
 from cnnvis.methods import Unit, by_name, top_k, top_patches
 from cnnvis.methods.embedding import embedding
 from cnnvis.models import bundled_model
@@ -225,6 +225,7 @@ def test_the_output_folder_inside_an_input_folder_is_not_an_input(folder, tmp_pa
     (scale.ExplainJob(layer="nowhere"), {}, KeyError, "nowhere"),
     (scale.PredictJob(k=11), {}, InputError, "between 1 and"),
     (scale.TopPatchesJob(layer="block1_conv1", channels=(99,)), {}, TargetError, "channel"),
+    (scale.TopPatchesJob(layer="nowhere"), {}, LayerNotFoundError, "no layer 'nowhere'.*its layers are"),
     (scale.PredictJob(batch_size=4), {"shard_size": 6}, InputError, "multiple of the batch size"),
     (scale.PredictJob(), {"scheduler": "nonsense"}, InputError, "unknown scheduler"),
 ])

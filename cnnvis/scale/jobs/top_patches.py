@@ -47,6 +47,7 @@ class TopPatchesJob(Job):
             raise InputError(f"project must be one of {PROJECTIONS} (or None), got {self.project!r}")
         if not self.channels:
             raise InputError("no channels given; give at least one channel of the layer")
+        net.index(self.layer)
         shape = net.output_shapes()[self.layer]
         for u in self.units():
             check_unit(u, shape)
