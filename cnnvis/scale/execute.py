@@ -5,7 +5,9 @@ existing Dask cluster (dask.distributed, imported only for the last two).
     'in-process'        one shard after the other in this process: nothing to start, no dask
     'processes'         a LocalCluster of n_workers worker processes, one thread each, whose
                         cnnvis kernels and BLAS run on one thread (CNNVIS_NUM_THREADS=1,
-                        OPENBLAS_NUM_THREADS=1, ...): the cores are shared out as workers
+                        OPENBLAS_NUM_THREADS=1, ...): the cores are shared out as workers;
+                        started with spawn, which imports the main module again (a script
+                        calls run() under if __name__ == "__main__")
     'tcp://HOST:PORT'   the Dask scheduler there (`dask scheduler`, `dask worker ADDRESS`);
                         also 'HOST:PORT' and the other protocols Dask knows ('tls://', ...)
 
