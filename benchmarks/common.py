@@ -2,7 +2,10 @@
 
 Every benchmark compares cnnvis with PyTorch (or Captum) in the same process, interleaving
 the two sides (A B A B ...) and reporting medians and their ratio, because this 2-core
-machine is shared and its speed drifts (PERF_NOTES.md).
+machine is shared and its speed drifts (PERF_NOTES.md). PyTorch runs on as many threads as
+cnnvis (setup_torch). Each timed call follows untimed calls of the same side (time_ab's
+settling): PyTorch's OpenMP workers spin for 10-20 ms after each call and would take the
+second core from a cnnvis call timed right after it.
 
 BLAS kernels: NumPy's OpenBLAS picks its AVX2 'Haswell' kernels on AMD Zen 5, and the
 project machines also preset OPENBLAS_CORETYPE=Haswell. With --blas auto (default) a
@@ -37,11 +40,14 @@ def parse(description, add_arguments=None, argv=None):
 
 
 def setup_torch():
-    """cnnvis's CPU settings first (they must precede PyTorch's OpenMP), then torch on 2 threads."""
+    """cnnvis's CPU settings first (they must precede PyTorch's OpenMP), then torch on as many
+    threads as cnnvis uses (cnnvis.engine.parallel.num_threads(): CNNVIS_NUM_THREADS or the cores)."""
     import cnnvis
     cnnvis.cpu_setup()
     import torch
-    torch.set_num_threads(2)
+
+    from cnnvis.engine.parallel import num_threads
+    torch.set_num_threads(num_threads())
     return torch
 
 
@@ -62,14 +68,33 @@ def header(title):
     print()
 
 
-def time_ab(sides, repeats=5, warmup=1):
-    """Median seconds of each callable in ``sides`` ({name: fn}), run interleaved."""
-    for fn in sides.values():
-        for _ in range(warmup):
+SETTLE_S = 0.02  # untimed calls of a side before each of its timed calls (see time_ab)
+
+
+def time_ab(sides, repeats=5, warmup=1, settle_s=SETTLE_S):
+    """Median seconds of each callable in ``sides`` ({name: fn}), run interleaved (A B A B ...).
+
+    After ``warmup`` untimed calls of each side, every repetition times each side once, right
+    after it has settled: untimed calls of the same side until ``settle_s`` has passed.
+    PyTorch's OpenMP workers spin after each call (libgomp's default) and, on 2 cores, took
+    the second core from the cnnvis call timed after them (a 6 ms op measured 12 ms; a 2.8 ms
+    depthwise conv 4.7 ms up to 5 ms after F.conv2d, 3.6 ms after 10 ms, its own time after
+    20 ms). In a network each engine's ops follow its own, so each side is timed after its
+    own calls. A side whose warm-up call took over 50 * settle_s (1 s) is not settled: the
+    spinning costs it at most settle_s, under 2%, and a settling call would double the run.
+    """
+    long = {}
+    for name, fn in sides.items():
+        for _ in range(max(1, warmup)):
+            t = time.perf_counter()
             fn()
+            long[name] = time.perf_counter() - t > 50 * settle_s
     times = {name: [] for name in sides}
     for _ in range(repeats):
         for name, fn in sides.items():
+            start = time.perf_counter()
+            while not long[name] and time.perf_counter() - start < settle_s:
+                fn()
             t = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t)

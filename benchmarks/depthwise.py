@@ -3,21 +3,18 @@ input gradient and weight gradient, cnnvis against PyTorch in the same run (floa
 
     python benchmarks/depthwise.py            # AVX-512 BLAS kernels where the CPU has them
     python benchmarks/depthwise.py --blas keep --repeats 9
+    python benchmarks/depthwise.py --quick    # two cases at batch 1 (checks the script)
 
 PyTorch runs on as many threads as cnnvis. Each timed call follows 20 ms of untimed calls
-of the same side (time_settled: PyTorch's spinning OpenMP workers would otherwise slow the
+of the same side (common.time_ab: PyTorch's spinning OpenMP workers would otherwise slow the
 cnnvis call after them). PyTorch's side is F.conv2d for the forward and
 torch.nn.grad.conv2d_input / conv2d_weight for the gradients (the kernels autograd calls).
 A TF-'same' pad (0 or 1 more at the end) is cnnvis's own asymmetric padding; PyTorch is
 timed with the symmetric padding of the same output size (its fastest path, the same work)
 and checked against F.pad + F.conv2d, as a port of the TF model computes it.
 """
-import statistics
-import time
+from common import header, parse, setup_torch, table, time_ab
 
-from common import header, parse, setup_torch, table
-
-SETTLE_S = 0.02  # untimed calls of one side before its timed one (see time_settled)
 CASES = [  # name, x shape, out channels, kernel, stride, pad (t, b, l, r), groups
     ("depthwise 3x3 s1", (8, 96, 112, 112), 96, 3, 1, (1, 1, 1, 1), 96),
     ("depthwise 3x3 s2, TF same", (8, 96, 112, 112), 96, 3, 2, (0, 1, 0, 1), 96),
@@ -28,24 +25,8 @@ CASES = [  # name, x shape, out channels, kernel, stride, pad (t, b, l, r), grou
 ]
 
 
-def time_settled(sides, repeats):
-    """Median seconds of each callable in ``sides``, interleaved as common.time_ab, but each
-    timed call after SETTLE_S of untimed calls of the same side. PyTorch's OpenMP workers
-    spin after each call (libgomp's default) and on 2 cores take the second core from a
-    cnnvis call that follows: measured for the 5x5 depthwise on (8, 480, 14, 14), 2.8 ms
-    alone, 4.7 ms up to 5 ms after F.conv2d, 3.6 after 10 ms, 2.5 after 20 ms. In a
-    network each engine's ops follow its own."""
-    times = {name: [] for name in sides}
-    for _ in range(repeats):
-        for name, fn in sides.items():
-            start = time.perf_counter()
-            fn()
-            while time.perf_counter() - start < SETTLE_S:
-                fn()
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(v) for name, v in times.items()}
+def add_arguments(p):
+    p.add_argument("--quick", action="store_true", help="two cases at batch 1 (checks the script)")
 
 
 def torch_sides(torch, x, w, b, g, stride, pad, groups):
@@ -75,17 +56,16 @@ def ours_sides(ops, x, w, b, g, stride, pad, groups):
 
 
 def main():
-    args = parse(__doc__)  # first: it may restart the process with other BLAS kernels
+    args = parse(__doc__, add_arguments)  # first: it may restart the process with other BLAS kernels
     torch = setup_torch()
     import numpy as np
 
     from cnnvis.engine import ops
-    from cnnvis.engine.parallel import num_threads
-    torch.set_num_threads(num_threads())
-    header("Depthwise and 1x1 convolutions, cnnvis vs PyTorch, batch 8")
+    header(f"Depthwise and 1x1 convolutions, cnnvis vs PyTorch, batch {1 if args.quick else 8}")
     rng = np.random.default_rng(0)
     rows = []
-    for name, shape, out, k, s, pad, groups in CASES:
+    cases = [(name, (1,) + shape[1:], *rest) for name, shape, *rest in CASES[::4]] if args.quick else CASES
+    for name, shape, out, k, s, pad, groups in cases:
         x = rng.standard_normal(shape).astype(np.float32)
         w = rng.standard_normal((out, shape[1] // groups, k, k)).astype(np.float32)
         b = rng.standard_normal(out).astype(np.float32)
@@ -95,7 +75,7 @@ def main():
         ref = torch_reference(torch, x, w, b, g, s, pad, groups)
         for what in ours:
             err = np.abs(ours[what]() - ref[what]).max() / np.abs(ref[what]).max()
-            t = time_settled({"cnnvis": ours[what], "torch": theirs[what]}, args.repeats)
+            t = time_ab({"cnnvis": ours[what], "torch": theirs[what]}, args.repeats)
             rows.append((name, f"{shape} -> {out}", what, f"{t['cnnvis'] * 1e3:.2f}", f"{t['torch'] * 1e3:.2f}",
                          f"{t['cnnvis'] / t['torch']:.2f}", f"{err:.1e}"))
     table(rows, ("conv", "shape", "pass", "cnnvis ms", "torch ms", "ratio cnnvis/torch", "max |diff| / max |torch|"))

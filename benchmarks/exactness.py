@@ -5,8 +5,10 @@ test_vgg16_torch.py) and prints, per check, the largest measured max abs and rel
 error over its cases, as a Markdown table. The tests record those values with pytest's
 record_property; this script only collects them (so the table and the tests cannot drift).
 
-    python benchmarks/exactness.py            # about a minute on 2 cores
+    python benchmarks/exactness.py            # about two minutes on 2 cores
+    python benchmarks/exactness.py --quick    # without VGG16 (checks the script)
 """
+import argparse
 import os
 import re
 import subprocess
@@ -17,15 +19,19 @@ from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = ["tests/test_gradcheck_layers.py", "tests/test_layers_torch.py", "tests/test_vgg16_torch.py"]
+QUICK_FILES = FILES[:2] + ["tests/test_vgg16_torch.py::test_small_vgg_rules"]
 TOKENS = ("float32", "float64", "auto", "im2col", "gradient", "deconvnet", "guided")
 
 
-def run_tests(xml_path):
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "junit_family=legacy",
-           f"--junitxml={xml_path}", *FILES]
+def run_tests(xml_path, files):
+    """pytest on ``files`` (paths or node ids), its JUnit XML with the recorded properties at
+    xml_path; its progress and summary go to stdout. Exits if a test fails (no table then)."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "--disable-warnings", "-p", "no:cacheprovider",
+           "-o", "junit_family=legacy", f"--junitxml={xml_path}", *files]
+    print("$ python -m pytest -q --disable-warnings " + " ".join(files), flush=True)
     done = subprocess.run(cmd, cwd=ROOT)
     if done.returncode != 0:
-        sys.exit(f"the exactness tests failed (exit {done.returncode}); no table")
+        sys.exit(f"the tests failed (exit {done.returncode}); no table")
 
 
 def collect(xml_path):
@@ -43,9 +49,13 @@ def collect(xml_path):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="without VGG16 (checks the script)")
+    args = parser.parse_args()
+    print(f"command: python {' '.join(sys.argv)}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         xml_path = os.path.join(tmp, "exactness.xml")
-        run_tests(xml_path)
+        run_tests(xml_path, QUICK_FILES if args.quick else FILES)
         worst = collect(xml_path)
     print("\n| file | check | variant | quantity | max abs | max rel |\n|---|---|---|---|---|---|")
     for (module, check, variant), props in sorted(worst.items()):

@@ -42,8 +42,6 @@ def torch_naive_heatmap(model, torch, x, target, patch, stride, batch):
 def main():
     args = parse(__doc__, add_arguments)
     os.environ["CUPY_TF32"] = "0"  # before CuPy is imported: full float32 GEMMs, as torch below
-    import time
-
     import numpy as np
     import torch
 
@@ -116,12 +114,14 @@ def main():
                                                     method="naive", batch_size=64, progress=False).heatmap[0],
         "cnnvis incremental (exact)": lambda: occlusion(net, image, target, patch, stride, score="logit",
                                                         progress=False).heatmap[0]}
-    maps, seconds = {}, {}
-    for name, fn in sweeps.items():
-        timed(fn)()  # warm-up: kernels compiled, cuDNN algorithms chosen
-        started = time.perf_counter()
-        maps[name] = timed(fn)()
-        seconds[name] = time.perf_counter() - started
+    maps = {}
+
+    def kept(name, fn):
+        def run():
+            maps[name] = fn()
+        return timed(run)
+    # a warm-up call each (kernels compiled, cuDNN algorithms chosen), then interleaved medians
+    seconds = time_ab({name: kept(name, fn) for name, fn in sweeps.items()}, args.repeats)
     reference = maps["PyTorch naive, batch 64"]
     n_pos = reference.size
     rows = [(name, f"{seconds[name] / n_pos * 1e3:.2f}",

@@ -3,8 +3,16 @@ each conv layer alone, cnnvis against PyTorch in the same run (random weights, f
 
     python benchmarks/vgg16.py            # AVX-512 BLAS kernels where the CPU has them
     python benchmarks/vgg16.py --blas keep
+    python benchmarks/vgg16.py --quick    # VGG16 at 64x64, batches 1 and 2 (checks the script)
+
+Each side is timed after its own untimed calls, interleaved, medians (common.time_ab);
+PyTorch runs on as many threads as cnnvis.
 """
 from common import header, parse, setup_torch, table, time_ab
+
+
+def add_arguments(p):
+    p.add_argument("--quick", action="store_true", help="VGG16 at 64x64, batches 1 and 2 (checks the script)")
 
 
 def torch_logits_model(net, torch):
@@ -20,18 +28,20 @@ def torch_logits_model(net, torch):
 
 
 def main():
-    args = parse(__doc__)  # first: it may restart the process with other BLAS kernels
+    args = parse(__doc__, add_arguments)  # first: it may restart the process with other BLAS kernels
     torch = setup_torch()
     import numpy as np
 
     import cnnvis
+    from cnnvis.layers import Conv2D
     header("VGG16 forward and backward, cnnvis vs PyTorch")
-    net = cnnvis.vgg16(seed=0)
+    size, batches = (64, (1, 2)) if args.quick else (224, (1, 8))
+    net = cnnvis.vgg16(seed=0, input_shape=(3, size, size))
     model = torch_logits_model(net, torch)
     rng = np.random.default_rng(0)
     rows = []
-    for n in (1, 8):
-        x = rng.standard_normal((n, 3, 224, 224)).astype(np.float32)
+    for n in batches:
+        x = rng.standard_normal((n, 3, size, size)).astype(np.float32)
         xt = torch.from_numpy(x)
         ref = model(xt).numpy()
         err = np.abs(net.forward(x, until="predictions") - ref).max() / np.abs(ref).max()
@@ -40,7 +50,7 @@ def main():
         rows.append((f"forward, batch {n}", f"{t['cnnvis'] / n * 1e3:.0f}", f"{t['torch'] / n * 1e3:.0f}",
                      f"{t['cnnvis'] / t['torch']:.2f}", f"{err:.1e}"))
 
-    x = rng.standard_normal((1, 3, 224, 224)).astype(np.float32)
+    x = rng.standard_normal((1, 3, size, size)).astype(np.float32)
     seed = np.zeros((1, 1000), np.float32)
     seed[0, 1] = 1
 
@@ -58,15 +68,16 @@ def main():
     t = time_ab({"cnnvis": ours, "torch": theirs}, args.repeats)
     rows.append(("forward + backward to input, batch 1", f"{t['cnnvis'] * 1e3:.0f}", f"{t['torch'] * 1e3:.0f}",
                  f"{t['cnnvis'] / t['torch']:.2f}", f"{err:.1e}"))
-    table(rows, ("VGG16 224x224", "cnnvis ms/img", "torch ms/img", "ratio cnnvis/torch",
+    table(rows, (f"VGG16 {size}x{size}", "cnnvis ms/img", "torch ms/img", "ratio cnnvis/torch",
                  "max |diff| / max |torch|"))
 
     conv_rows = []
     net.forward(x)
+    inputs = {node.name: net.activations.get(net.inputs_of(node.name)[0], x) for node in net.nodes}
     for layer in net.nodes:
-        if type(layer).__name__ != "Conv2D":
+        if not isinstance(layer, Conv2D):
             continue
-        inp = layer.input
+        inp = inputs[layer.name]  # this layer's input in the pass above (x for the first)
         theirs_layer, inp_t = model.module(layer.name), torch.from_numpy(inp)
         t = time_ab({"cnnvis": lambda: layer.forward(inp), "torch": lambda: theirs_layer(inp_t)}, args.repeats)
         gflop = 2 * layer.in_channels * layer.out_channels * 9 * inp.shape[2] * inp.shape[3] / 1e9

@@ -94,8 +94,32 @@ def test_verify_a_float64_network(tmp_path, capsys):
     assert "forward, float32" in capsys.readouterr().out
 
 
-def test_verify_without_captum_says_the_methods_were_skipped(model_file, monkeypatch):
+def test_verify_without_captum_says_which_checks_did_not_run(model_file, monkeypatch, capsys):
+    # a check asked for that could not run is in the table, with the reason, and no pass
     import sys
     monkeypatch.setitem(sys.modules, "captum.attr", None)  # `import captum.attr` now fails
-    with pytest.warns(UserWarning, match="pip install captum"):
-        assert main(["verify", "--weights", model_file]) == 0
+    assert main(["verify", "--weights", model_file]) == 1
+    out, err = capsys.readouterr()
+    not_run = [line for line in out.splitlines() if "NOT RUN: captum is not installed" in line]
+    assert len(not_run) == 6 and "Captum Saliency" in not_run[0]
+    assert "FAIL" not in out and "0 failed, 6 not run" in err
+    assert main(["verify", "--weights", model_file, "--no-methods"]) == 0  # not asked for
+
+
+def test_verify_a_unit_target_against_captum(model_file, capsys):
+    # a unit is explained as its score on both sides (Captum gets a forward returning it)
+    assert main(["verify", "--weights", model_file, "--target", "block2_pool:3"]) == 0
+    out, err = capsys.readouterr()
+    for name in ("Captum Saliency", "Captum GuidedBackprop", "Captum Deconvolution",
+                 "Captum LayerGradCam", "integrated gradients vs Captum"):
+        (line,) = [line for line in out.splitlines() if name in line]
+        assert line.endswith("ok") and float(line.split()[-4]) > 0, line  # max |diff|: not all zeros
+    assert "0 failed, 0 not run" in err
+
+
+def test_verify_says_why_grad_cam_cannot_explain_an_early_unit(model_file, capsys):
+    assert main(["verify", "--weights", model_file, "--target", "block1_conv1_relu:1"]) == 1
+    out, err = capsys.readouterr()
+    (line,) = [line for line in out.splitlines() if "LayerGradCam" in line]
+    assert "NOT RUN: the target is in 'block1_conv1_relu', which does not come after the CAM layer" in line
+    assert "0 failed, 1 not run" in err

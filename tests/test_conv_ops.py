@@ -200,3 +200,17 @@ def test_global_avgpool_against_torch(torch, rng, dtype, shape):
     dx = ops.global_avgpool_backward(g, x.shape)
     assert_close(dx, xt.grad.numpy(), tol, "dx")
     dx[0, 0, 0, 0] += 1  # a real array that a later sum of gradients may add into
+
+
+def test_fixed_weights_reuses_a_kernels_transform_and_only_inside(rng):
+    from cnnvis.engine import fixed_weights, winograd
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+    ref = winograd.conv3x3(x, w, np.zeros(4, np.float32), (1, 1, 1, 1))
+    with fixed_weights():
+        assert winograd.transform_weights(w) is winograd.transform_weights(w)  # computed once
+        np.testing.assert_array_equal(winograd.conv3x3(x, w, np.zeros(4, np.float32), (1, 1, 1, 1)), ref)
+        other = w * 2  # another array: its own transform
+        np.testing.assert_allclose(winograd.conv3x3(x, other, np.zeros(4, np.float32), (1, 1, 1, 1)),
+                                   2 * ref, rtol=1e-5, atol=1e-5)
+    assert winograd.transform_weights(w) is not winograd.transform_weights(w)  # outside: no memo

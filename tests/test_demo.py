@@ -14,7 +14,8 @@ from PIL import Image
 from cnnvis.cli import main
 
 # each name is found in one heading only (so a missing section cannot hide behind another's
-# heading): sections whose names recur in the photo sections are given with their number
+# heading): sections whose names recur in the photo sections are given with their number, which
+# must start a word ("7. Maximally..." is not found in "I7. Maximally...")
 SECTIONS = ["The bundled model", "Predictions", "3. Filters", "4. Feature maps", "5. Gradient methods",
             "Occlusion sensitivity", "7. Maximally activating patches", "8. Class models", "most active filters",
             "10. DeepDream", "Embedding", "Adversarial examples", "Training", "backprop rules",
@@ -57,7 +58,8 @@ def test_every_section_is_there_without_error(report):
     page.feed((report / "index.html").read_text(encoding="utf-8"))
     assert not page.errors
     for name in SECTIONS:
-        assert sum(name.lower() in h.lower() for h in page.headings) == 1, name
+        starts_a_word = re.compile(r"(?<!\w)" + re.escape(name.lower()))
+        assert sum(bool(starts_a_word.search(h.lower())) for h in page.headings) == 1, name
     assert len(page.images) >= 30
     for src in page.images:
         with Image.open(report / src) as img:

@@ -10,7 +10,7 @@ import copy
 import numpy as np
 import pytest
 
-from conftest import rel_err
+from conftest import agreement, rel_err
 from methods_nets import TARGETS, small, small_mirror
 from cnnvis import methods as M
 from cnnvis.graph import Network
@@ -32,9 +32,7 @@ def check(ours, theirs, record_property, name="rel"):
     theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
     assert ours.shape == theirs.shape
     assert np.abs(theirs).max() > 0  # a non-trivial reference, else the test proves nothing
-    err = rel_err(ours, theirs)
-    record_property(name, err)
-    assert err <= TOL
+    agreement(record_property, name, rel_err(ours, theirs), TOL)
 
 
 @pytest.mark.parametrize("score", ["logit", "prob"])
@@ -187,7 +185,7 @@ ADVERSARIAL_CASES = [("softmax", "cross-entropy"), ("softmax", "nll"), ("logits"
 
 @pytest.mark.parametrize("targeted", [False, True])
 @pytest.mark.parametrize("case", ADVERSARIAL_CASES)
-def test_fgsm_is_captum_fgsm(setup, adversarial_nets, torch, case, targeted):
+def test_fgsm_is_captum_fgsm(setup, adversarial_nets, torch, record_property, case, targeted):
     # Captum's FGSM: x + eps*sign(grad) untargeted, x - eps*sign(grad) targeted, where
     # |grad| > 1e-6, then clamp to the bounds (here per channel); loss as adversarial_nets.
     from captum.robust import FGSM
@@ -199,13 +197,13 @@ def test_fgsm_is_captum_fgsm(setup, adversarial_nets, torch, case, targeted):
         xt, epsilon=float(eps * pixel_size(net)[0]), target=torch.tensor(TARGETS), targeted=targeted)
     ours = M.fgsm(net, x, TARGETS, epsilon=eps, unit="pixel", targeted=targeted, loss=case[1])
     # equal up to float32 rounding of eps * size (one ulp of the input scale): 1e-6
-    assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6
+    agreement(record_property, "x abs", np.abs(ours.x - theirs.numpy()).max(), 1e-6)
     assert np.abs(ours.x - x).max() > 0
     np.testing.assert_allclose(ours.linf, eps, rtol=1e-5)  # every pixel moved by eps or clipped
 
 
 @pytest.mark.parametrize("case", ADVERSARIAL_CASES)
-def test_iterative_fgsm_is_captum_pgd_linf(setup, adversarial_nets, torch, case):
+def test_iterative_fgsm_is_captum_pgd_linf(setup, adversarial_nets, torch, record_property, case):
     from captum.robust import PGD
     _, x, xt, _, _ = setup
     net, model, loss_func = adversarial_nets[case]
@@ -214,7 +212,7 @@ def test_iterative_fgsm_is_captum_pgd_linf(setup, adversarial_nets, torch, case)
     theirs = PGD(model, loss_func, lower_bound=lo, upper_bound=hi).perturb(
         xt, radius=4 * size, step_size=size, step_num=6, target=torch.tensor(TARGETS))
     ours = M.iterative_fgsm(net, x, TARGETS, epsilon=4, step=1, steps=6, unit="pixel", loss=case[1])
-    assert np.abs(ours.x - theirs.numpy()).max() <= 1e-6  # as in test_fgsm_is_captum_fgsm
+    agreement(record_property, "x abs", np.abs(ours.x - theirs.numpy()).max(), 1e-6)  # as FGSM's
     assert ours.linf.max() <= 4 * (1 + 1e-5)
 
 

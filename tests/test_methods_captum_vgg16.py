@@ -2,26 +2,29 @@
 the bundled cat photo, batch 1), on the same weights through torch_mirror.
 
 Kinks. In float32 a few of VGG16's ~14M ReLU and max-pool decisions lie within rounding
-of their kink, and two correct libraries can decide them differently (see
-test_vgg16_torch.py, which checks that our decisions differ from PyTorch's only there).
-One flipped max-pool switch in block1 moves the input gradient by O(1) around one spot:
-measured 4% of max |gradient| for the cat photo, on 0.06% of the pixels. So:
+of their kink, and two correct libraries can decide them differently (tests/
+vgg16_reference.py). One flipped max-pool switch in block1 moves the input gradient by O(1)
+around one spot: measured 4% of max |gradient| for the cat photo, on 0.06% of the pixels. So:
   * the single-pass methods (Saliency, Deconvolution, GuidedBackprop, LayerGradCam,
-    GuidedGradCam) run Captum on the mirror with its decisions fixed to ours
-    (test_vgg16_torch.aligned_model: ReLU = x * our mask, max-pool = gather at our
-    switches, still nn.ReLU modules for Captum's hooks), float32, TOL32 = 1e-4 relative
-    (issue 3's aim; measured 5e-7 to 7e-6);
+    GuidedGradCam) run Captum in float32 on the mirror with its decisions fixed to ours
+    (vgg16_reference.aligned_model: ReLU = x * our mask, max-pool = gather at our switches,
+    still nn.ReLU modules for Captum's hooks; built for the cat photo, it checks our
+    decisions against PyTorch's on it and, on each of Captum's calls, every layer's output
+    against PyTorch's natural layer), TOL32 = 1e-4 relative (issue 3's aim; measured 5e-7
+    to 7e-6);
+  * the same methods in float64 on both sides, where rounding (~1e-16) is far from every
+    kink, against Captum on the unmodified mirror (no copied decisions): TOL64 = 1e-9;
   * the methods that run other inputs than x (integrated gradients, SmoothGrad, FGSM),
-    where no decisions can be fixed in advance, run in float64 on both sides, where
-    rounding (~1e-16) is far from every kink: TOL64 = 1e-9 (measured 3e-15 to 4e-15).
+    where no decisions can be fixed in advance, in float64 on both sides: TOL64 (measured
+    3e-15 to 4e-15).
 """
 import copy
 
 import numpy as np
 import pytest
 
-from conftest import rel_err
-from test_vgg16_torch import aligned_model
+from conftest import agreement, rel_err
+from vgg16_reference import aligned_model, check_decisions, natural_forward
 import cnnvis
 from cnnvis import methods as M
 from cnnvis.images import load_image
@@ -37,8 +40,7 @@ CAM_LAYER = "block5_conv3_relu"
 def vgg32(torch):
     net = cnnvis.vgg16(seed=0)
     x = net.preprocess(load_image("cat", (224, 224)))
-    net.forward(x)  # the decisions (ReLU masks, switches) that aligned_model copies
-    model = aligned_model(net, torch_mirror(net), torch)
+    model = aligned_model(net, torch_mirror(net), x, torch)  # checks our decisions on x
     return net, x, torch.from_numpy(x), model
 
 
@@ -49,13 +51,20 @@ def vgg64(vgg32, torch):
     return net, x, torch.from_numpy(x), torch_mirror(net)
 
 
+def test_float64_decisions_are_pytorchs(vgg64, torch, record_property):
+    # what lets the float64 tests below use the unmodified mirror: no decision flips
+    net, x, _, model = vgg64
+    net.forward(x)
+    flips = check_decisions(net, *natural_forward(model, x, torch)[1:])["flips"]
+    record_property("decision flips", flips)
+    assert flips == 0
+
+
 def check(ours, theirs, tol, record_property, name="rel"):
     theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
     assert ours.shape == theirs.shape
     assert np.abs(theirs).max() > 0
-    err = rel_err(ours, theirs)
-    record_property(name, err)
-    assert err <= tol
+    agreement(record_property, name, rel_err(ours, theirs), tol)
 
 
 def test_saliency_deconvnet_guided(vgg32, record_property):
@@ -84,6 +93,32 @@ def test_gradcam_and_guided_gradcam(vgg32, record_property):
           "guided gradcam rel")
 
 
+def test_saliency_deconvnet_guided_float64(vgg64, record_property):
+    from captum.attr import Deconvolution, GuidedBackprop, Saliency
+    net, x, xt, model = vgg64
+    head = model.head("predictions")
+    check(M.saliency(net, x, TARGET), Saliency(head).attribute(xt, target=TARGET, abs=False),
+          TOL64, record_property, "saliency rel")
+    check(M.deconvnet(net, x, TARGET), Deconvolution(head).attribute(xt, target=TARGET),
+          TOL64, record_property, "deconvnet rel")
+    check(M.guided_backprop(net, x, TARGET), GuidedBackprop(head).attribute(xt, target=TARGET),
+          TOL64, record_property, "guided rel")
+
+
+def test_gradcam_and_guided_gradcam_float64(vgg64, record_property):
+    from captum.attr import GuidedGradCam, LayerAttribution, LayerGradCam
+    net, x, xt, model = vgg64
+    head, layer = model.head("predictions"), model.module(CAM_LAYER)
+    raw = LayerGradCam(head, layer).attribute(xt, target=TARGET)
+    for relu in (False, True):
+        theirs = LayerAttribution.interpolate(raw.clamp(min=0) if relu else raw, (224, 224),
+                                              "bilinear")[:, 0]
+        check(M.gradcam(net, x, TARGET, relu=relu, normalize=False), theirs, TOL64,
+              record_property, f"gradcam relu={relu} rel")
+    check(M.guided_gradcam(net, x, TARGET), GuidedGradCam(head, layer).attribute(xt, target=TARGET),
+          TOL64, record_property, "guided gradcam rel")
+
+
 @pytest.mark.parametrize("method", ["gausslegendre", "riemann_trapezoid"])
 def test_integrated_gradients_float64(vgg64, record_property, torch, method):
     # From a blurred baseline: random VGG16 has zero biases, so it is positively homogeneous
@@ -97,7 +132,8 @@ def test_integrated_gradients_float64(vgg64, record_property, torch, method):
     ours = M.integrated_gradients(net, x, TARGET, baseline="blur", blur_sigma=5.0, steps=2,
                                   method=method)
     check(ours.attributions, theirs, TOL64, record_property)
-    assert abs(ours.completeness_error[0] - float(delta[0])) <= TOL64 * abs(ours.scores[0])
+    agreement(record_property, "completeness error rel",
+              abs(ours.completeness_error[0] - float(delta[0])) / abs(ours.scores[0]), TOL64)
 
 
 def test_smoothgrad_float64(vgg64, record_property, torch):

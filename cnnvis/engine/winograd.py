@@ -14,6 +14,8 @@ result equals the direct sum up to rounding (about 5e-7 relative in float32,
 tested against PyTorch). Tiles are processed in chunks of tile rows, across the
 images of a batch, so that V and M stay in cache.
 """
+import contextlib
+
 import numpy as np
 from numba import njit
 
@@ -109,14 +111,39 @@ def output_transform(M, bias, g0, g1, th, tw, y):
                 y[n, o, h, :] = row[:wo]
 
 
-def transform_weights(w):
-    """U[4i + j, o, c] = (G w[o, c] G^T)[i, j]: (O, C, 3, 3) -> (16, O, C), one small GEMM."""
-    o, c = w.shape[:2]
-    return (G_KRON.astype(w.dtype) @ w.reshape(o * c, 9).T).reshape(16, o, c)
+_memo = {"transforms": None}  # {key: U} while weights are held fixed (fixed_weights())
 
 
-def conv3x3(x, w, b, pad):
-    """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r).
+@contextlib.contextmanager
+def fixed_weights():
+    """Inside the block weights do not change (a sweep, a batch loop): each kernel's transform is
+    computed once and reused. Leaving the block forgets them."""
+    outer = _memo["transforms"]
+    _memo["transforms"] = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo["transforms"] = outer
+
+
+def transform_weights(w, flip=False):
+    """U[4i + j, o, c] = (G w[o, c] G^T)[i, j]: (O, C, 3, 3) -> (16, O, C), one small GEMM;
+    flip: of the flipped, transposed kernel (C, O, 3, 3) the input gradient correlates with."""
+    memo = _memo["transforms"]
+    key = (id(w), w.__array_interface__["data"][0], w.shape, w.dtype.str, flip)
+    if memo is not None and key in memo:
+        return memo[key][1]
+    k = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)) if flip else w
+    o, c = k.shape[:2]
+    u = (G_KRON.astype(k.dtype) @ k.reshape(o * c, 9).T).reshape(16, o, c)
+    if memo is not None:
+        memo[key] = (w, u)  # w kept alive: its id cannot be reused by another array meanwhile
+    return u
+
+
+def conv3x3(x, w, b, pad, flip=False):
+    """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r)
+    (flip: with the flipped, transposed kernel of w (O, C, 3, 3) -> (C, O, 3, 3)).
 
     The tile rows of the whole batch are cut into chunks. With few channels (transforms cost
     as much as GEMMs) each core takes a share of the chunks and runs transform, GEMMs and
@@ -124,11 +151,11 @@ def conv3x3(x, w, b, pad):
     BLAS spreads each GEMM over the cores.
     """
     n, c, h, wd = x.shape
-    o = w.shape[0]
+    o = w.shape[1] if flip else w.shape[0]
     pt, pb, pl, pr = pad
     ho, wo = h + pt + pb - 2, wd + pl + pr - 2
     th, tw = (ho + 1) // 2, (wo + 1) // 2
-    u = transform_weights(w)
+    u = transform_weights(w, flip)
     y = np.empty((n, o, ho, wo), x.dtype)
     slots = tw + 1  # tiles per tile row, plus the filler slot (see input_transform)
     total = n * th
@@ -169,6 +196,5 @@ def input_gradient(g, w, pad):
 
     dx[c] = sum_o g[o] ⋆ rot180(w[o, c]) with pads (2 - pt, 2 - pb, 2 - pl, 2 - pr).
     """
-    wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    zero = np.zeros(wt.shape[0], g.dtype)
-    return conv3x3(g, wt, zero, tuple(2 - p for p in pad))
+    zero = np.zeros(w.shape[1], g.dtype)
+    return conv3x3(g, w, zero, tuple(2 - p for p in pad), flip=True)

@@ -1,7 +1,7 @@
 """Visualization methods. Each takes (net, inputs, target, ...) and returns NumPy arrays."""
+from . import by_name
 from .activation_max import ActMax, activation_maximization
 from .adversarial import Adversarial, fgsm, iterative_fgsm
-from . import by_name
 from .blur import gaussian_blur
 from .deconvnet import TopChannels, deconvnet, deconvnet_top_k, receptive_crop
 from .deepdream import Dream, deepdream

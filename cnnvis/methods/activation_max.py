@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import array_module, to_device, to_host
+from ..engine import array_module, holds_weights, to_device, to_host
 from ..errors import InputError
 from ..progress import bar
 from ..schedules import learning_rate
@@ -127,6 +127,7 @@ def _check(net, layer, sizes, normalize, lr, schedule, blur_sigma, blur_every):
         raise InputError(f"blur_every must be at least 1 (blur every this many steps), got {blur_every}")
 
 
+@holds_weights
 def activation_maximization(net, inputs, target, steps=200, lr=2.0, schedule="constant",
                             normalize=True, l2=0.0, decay=0.0, tv=0.0, tv_beta=2.0, jitter=0,
                             blur_sigma=0.0, blur_every=4, octaves=1, octave_scale=1.4, size=None,

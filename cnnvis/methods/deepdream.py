@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import array_module, to_device, to_host
+from ..engine import array_module, holds_weights, to_device, to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
 from .activation_max import jitter_shift, normalized, octave_sizes, pixel_bounds
@@ -69,6 +69,7 @@ def dream_objective(a, units, kind="squared"):
     return np.array(values), seed
 
 
+@holds_weights
 def deepdream(net, inputs, target, steps=10, lr=1.5, octaves=4, octave_scale=1.4, jitter=None,
               objective="squared", seed=0, progress=None):
     """Amplify ``target`` (a layer name, Unit(layer, channel), or one per image) in network

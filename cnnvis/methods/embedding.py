@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import to_host
+from ..engine import holds_weights, to_host
 from ..errors import BackendError, InputError
-from ..progress import bar
 from ..graph import INPUT
 from ..layers import Dense
+from ..progress import bar
 from .targets import logits_layer
 
 METHODS = ("pca", "tsne")
@@ -60,6 +60,7 @@ def penultimate_layer(net):
     return source
 
 
+@holds_weights
 def features(net, inputs, layer=None, batch_size=64, progress=None):
     """(features (N, D) of ``layer`` (default penultimate_layer), flattened; predicted classes
     (N,), or None without a classifier) for network input ``inputs`` (N, C, H, W),

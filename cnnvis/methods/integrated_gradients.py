@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import array_module, to_host
+from ..engine import array_module, holds_weights, to_host
 from ..errors import InputError
 from .batches import pair_batches
 from .blur import gaussian_blur
@@ -67,6 +67,7 @@ def make_baseline(x, baseline="zeros", blur_sigma=5.0):
                          "inputs' shape") from None
 
 
+@holds_weights
 def integrated_gradients(net, x, target, baseline="zeros", steps=50, method="gausslegendre",
                          score="logit", blur_sigma=5.0, batch_size=32, progress=None):
     """IG[n] = (x[n] - x'[n]) * sum_i w_i * dS/dx (x'[n] + alpha_i (x[n] - x'[n]))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import progress as progress_bars
-from ..engine import array_module, to_device, to_host
+from ..engine import array_module, holds_weights, to_device, to_host
 from ..errors import InputError
 from ..layers.base import pair
 from . import targets as T
@@ -87,6 +87,7 @@ def _blocks(grid, batch_size):
             for r in range(0, n_r, br) for c in range(0, n_c, bc)]
 
 
+@holds_weights
 def occlusion(net, x, target, patch=16, stride=8, fill=0.0, score="prob", method="incremental",
               batch_size=None, per_pixel=False, cover_edges=False, tau=1.0, memory_mb=None, progress=None):
     """Occlusion sensitivity maps of x (N, C, H, W) for ``target`` (see methods/targets.py).

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import BackendError, InputError
 from .occlusion import occlusion
-from .occlusion_approx import ssim
 
 TAUS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -27,6 +26,23 @@ class TauFit:
     tau: float
     target: float
     rows: list
+
+
+def ssim(approx, exact):
+    """Structural similarity of an approximate map with the exact one (Wang et al. 2004):
+    scikit-image's structural_similarity, a 7x7 uniform window (smaller for smaller maps), the
+    exact map's data range."""
+    try:
+        from skimage.metrics import structural_similarity
+    except ImportError:
+        raise BackendError("SSIM needs scikit-image: pip install 'cnnvis[eval]' (or scikit-image)") from None
+    exact = np.asarray(exact, np.float64)
+    span = float(exact.max() - exact.min()) or 1.0
+    win = min(7, *exact.shape)
+    win -= 1 - win % 2  # odd, as scikit-image needs
+    if win < 3:
+        raise InputError(f"SSIM needs maps of at least 3x3 positions, got {exact.shape}")
+    return float(structural_similarity(np.asarray(approx, np.float64), exact, win_size=win, data_range=span))
 
 
 def tau_for_ssim(net, x, target, patch=16, stride=4, ssim_target=0.9, taus=TAUS, progress=None, **kwargs):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import to_host
+from ..engine import holds_weights, to_host
 from ..errors import InputError
 from .targets import logits_layer
 
@@ -29,6 +29,7 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+@holds_weights
 def top_k(net, inputs, k=5, batch_size=32):
     """The k most probable classes of each image of network input ``inputs`` (N, C, H, W)."""
     if int(k) < 1:

@@ -7,13 +7,14 @@ ours by default a fraction of each image's range, the paper's rule).
 """
 import numpy as np
 
-from ..engine import array_module, to_host
+from ..engine import array_module, holds_weights, to_host
 from ..errors import InputError
 from .batches import pair_batches
 from .saliency import saliency
 from .targets import resolve
 
 
+@holds_weights
 def smoothgrad(net, x, target, method=saliency, n=50, sigma=0.15, squared=False, seed=0,
                noise=None, batch_size=16, progress=None, **method_kwargs):
     """M_hat(x) = 1/n sum_i M(x + e_i)  (squared: 1/n sum_i M(x + e_i)^2),  e_i ~ N(0, s^2 I),

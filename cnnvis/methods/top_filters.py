@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..engine import holds_weights
 from ..errors import InputError
 from ..progress import bar
 from .activation_max import activation_maximization
@@ -24,6 +25,7 @@ class TopFilters(NamedTuple):
     layer: str
 
 
+@holds_weights
 def top_filters(net, layer, n=64, candidates=None, batch_size=16, progress=None, **kwargs):
     """Maximize each of ``candidates`` (channel indices; default all channels of ``layer``)
     with activation_maximization(**kwargs), batch_size channels at a time; return the n with

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..datasets.stream import batches, source_length
-from ..engine import to_host
+from ..engine import holds_weights, to_host
 from ..errors import InputError, TargetError
 from ..progress import bar
 from ..receptive import receptive_field, unit_box
@@ -92,6 +92,7 @@ def inside_mask(net, layer, image_shape, map_shape):
     return ok_r[:, None] & ok_c[None, :]
 
 
+@holds_weights
 def top_patches(net, source, units, k=9, batch_size=32, size=None, inside=False, progress=None):
     """The k images of ``source`` where each of ``units`` fires most, with the receptive-field
     crop (cnnvis.receptive.unit_box) around each maximum.

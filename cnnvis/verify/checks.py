@@ -1,8 +1,10 @@
 """Agreement of a network (yours, on your weights) with PyTorch and Captum, check by check.
 
 Every layer's forward alone, the whole forward, the input gradient under the three backward
-rules (the deconvnet and guided rules as PyTorch backward hooks on nn.ReLU), and the gradient
-methods against their Captum equivalents. All in float64, where the two frameworks must agree
+rules (the deconvnet and guided rules as PyTorch backward hooks on each rectifier's module,
+nn.ReLU and nn.ReLU6), and the gradient methods against their Captum equivalents. Captum's
+deconvnet and guided backprop hook nn.ReLU only; where a network has ReLU6 (MobileNetV2,
+EfficientNet-Lite0) the same rule is hooked on its modules too, so both apply it everywhere. All in float64, where the two frameworks must agree
 to rounding (1e-9 relative); the float32 forward to 1e-4. float64 avoids a float32 effect that
 is not a disagreement: rounding can flip a ReLU or max-pool decision at a near-tie, routing a
 gradient to a neighbouring pixel (tests/test_vgg16_torch.py measures this on VGG16).
@@ -16,8 +18,14 @@ in float32, so the two agree to float64 rounding; the Gauss-Legendre nodes and w
 themselves, the default of integrated_gradients, are checked equal to Captum's. (The left
 and trapezoid rules are not used: at alpha = 0 the zero baseline makes every interior
 activation equal, and max-pooling's choice among equal values is then rounding's.)
+
+A unit target (a channel or position of a layer) is explained on both sides as the unit's
+score: Captum is given a forward function returning that score (and no target). A check
+that cannot run (Captum missing; Grad-CAM for a unit at or before the CAM layer) is a row
+of the table marked "not run" with the reason, and counts against the result: the command
+exits 1 when a check it was asked for did not run.
 """
-import warnings
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,13 +41,18 @@ TOL64, TOL32 = 1e-9, 1e-4
 @dataclass
 class Check:
     name: str
-    max_abs: float
-    max_rel: float
-    tol: float
+    max_abs: float = math.nan
+    max_rel: float = math.nan
+    tol: float = math.nan
+    not_run: str = None  # why the check could not run (None: it ran)
 
     @property
     def passed(self):
-        return self.max_rel <= self.tol
+        return self.not_run is None and self.max_rel <= self.tol
+
+    @property
+    def status(self):
+        return "not run" if self.not_run is not None else "ok" if self.passed else "FAIL"
 
 
 def _compare(name, ours, theirs, tol):
@@ -105,16 +118,23 @@ def verify(net, x, target=None, methods=True):
     return checks
 
 
+def rule_hooks(net, model, torch, rule, skip=()):
+    """PyTorch backward hooks applying ``rule`` at the mirror's module of every rectifier node
+    (ReLU, ReLU6) except modules of the types ``skip``: deconvnet clamps the incoming gradient,
+    guided the gradient the module's own backward gives (its mask, then > 0). Returns the handles."""
+    if rule == "gradient":
+        return []
+    clamp = (lambda m, gi, go: (go[0].clamp(min=0),)) if rule == "deconvnet" else \
+            (lambda m, gi, go: (gi[0].clamp(min=0),))
+    modules = [model.module(node.name) for node in net.nodes if node.rectifier]
+    return [m.register_full_backward_hook(clamp) for m in modules if not isinstance(m, skip)]
+
+
 def _rules(net, model, torch, x64, t, layer):
     checks = []
     for rule in ("gradient", "deconvnet", "guided"):
         ours = to_host(gradient(net, x64, t, rule=rule)[0])
-        hooks = []
-        for module in model.modules():
-            if isinstance(module, torch.nn.ReLU) and rule != "gradient":
-                clamp = (lambda m, gi, go: (go[0].clamp(min=0),)) if rule == "deconvnet" else \
-                        (lambda m, gi, go: (gi[0].clamp(min=0),))
-                hooks.append(module.register_full_backward_hook(clamp))
+        hooks = rule_hooks(net, model, torch, rule)
         xt = torch.from_numpy(x64).requires_grad_(True)
         _torch_score(model, net, xt, t, layer).sum().backward()
         for h in hooks:
@@ -123,36 +143,74 @@ def _rules(net, model, torch, x64, t, layer):
     return checks
 
 
+def _with_rule_beyond_relu(net, model, torch, rule, attribute):
+    """attribute() with the rule hooked at the rectifiers Captum leaves alone (its hooks act on
+    nn.ReLU only: at ReLU6 it would pass the plain gradient, where cnnvis applies the rule)."""
+    hooks = rule_hooks(net, model, torch, rule, skip=(torch.nn.ReLU,))
+    try:
+        return attribute()
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+METHOD_CHECKS = ("saliency vs Captum Saliency", "guided backprop vs Captum GuidedBackprop",
+                 "deconvnet vs Captum Deconvolution", "Grad-CAM vs Captum LayerGradCam",
+                 "integrated gradients vs Captum (16 steps, riemann_middle)",
+                 "integrated gradients, Gauss-Legendre alphas and weights vs Captum's (16 steps)")
+
+
+def _captum_model(model, net, t, layer, torch):
+    """Captum's forward function and target for our target t: the mirror up to the logits
+    and the class; for a Unit, a module returning the unit's score (N,) and no target."""
+    if not isinstance(t, Unit):
+        return model.head(layer), t
+
+    class UnitScore(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mirror = model  # a submodule, so that Captum's hooks find its nn.ReLUs
+
+        def forward(self, x):
+            return _torch_score(self.mirror, net, x, t, layer)
+
+    return UnitScore(), None
+
+
 def _methods(net, model, torch, x64, t, layer):
-    """Our methods against Captum's (skipped, with a warning, when captum is missing)."""
+    """Our methods against Captum's; a 'not run' check for each when captum is missing."""
     try:
         import captum.attr as C
     except ImportError:
-        warnings.warn("captum is not installed, so the methods were not compared with Captum's: "
-                      "pip install captum", stacklevel=2)
-        return []
+        return [Check(name, not_run="captum is not installed: pip install captum==0.9.0")
+                for name in METHOD_CHECKS]
     from .. import methods as M
     from ..methods.cam import cam_layer
-    if isinstance(t, Unit):
-        return []  # Captum's methods explain the model's outputs; units are checked above
-    head = model.head(layer)  # up to the logits
+    head, captum_target = _captum_model(model, net, t, layer, torch)
     xt = torch.from_numpy(x64)
     checks = [
-        _compare("saliency vs Captum Saliency", M.saliency(net, x64, t),
-                 C.Saliency(head).attribute(xt, target=t, abs=False).numpy(), TOL64),
-        _compare("guided backprop vs Captum GuidedBackprop", M.guided_backprop(net, x64, t),
-                 C.GuidedBackprop(head).attribute(xt, target=t).numpy(), TOL64),
-        _compare("deconvnet vs Captum Deconvolution", M.deconvnet(net, x64, t),
-                 C.Deconvolution(head).attribute(xt, target=t).numpy(), TOL64)]
+        _compare(METHOD_CHECKS[0], M.saliency(net, x64, t),
+                 C.Saliency(head).attribute(xt, target=captum_target, abs=False).numpy(), TOL64),
+        _compare(METHOD_CHECKS[1], M.guided_backprop(net, x64, t), _with_rule_beyond_relu(
+            net, model, torch, "guided",
+            lambda: C.GuidedBackprop(head).attribute(xt, target=captum_target).numpy()), TOL64),
+        # one-hot: the deconvnet of the score, as Captum's; a unit's default seed is its activation
+        _compare(METHOD_CHECKS[2], M.deconvnet(net, x64, t, seed="one-hot"), _with_rule_beyond_relu(
+            net, model, torch, "deconvnet",
+            lambda: C.Deconvolution(head).attribute(xt, target=captum_target).numpy()), TOL64)]
     where = cam_layer(net)
-    ours = M.gradcam(net, x64, t, where, relu=False, normalize=False, upsample=None)
-    theirs = C.LayerGradCam(head, model.module(where)).attribute(xt, target=t)
-    checks.append(_compare(f"Grad-CAM at {where} vs Captum LayerGradCam", ours,
-                           theirs.detach().numpy()[:, 0], TOL64))
+    name = f"Grad-CAM at {where} vs Captum LayerGradCam"
+    if not net.is_ancestor(where, layer):
+        checks.append(Check(name, not_run=f"the target is in {layer!r}, which does not come after the CAM "
+                            f"layer {where!r}; give a later --target, or --no-methods"))
+    else:
+        ours = M.gradcam(net, x64, t, where, relu=False, normalize=False, upsample=None)
+        theirs = C.LayerGradCam(head, model.module(where)).attribute(xt, target=captum_target)
+        checks.append(_compare(name, ours, theirs.detach().numpy()[:, 0], TOL64))
     ig = M.integrated_gradients(net, x64, t, steps=16, method="riemann_middle", progress=False)
-    theirs = C.IntegratedGradients(head).attribute(xt, target=t, n_steps=16, method="riemann_middle")
-    checks.append(_compare("integrated gradients vs Captum (16 steps, riemann_middle)", ig.attributions,
-                           theirs.detach().numpy(), TOL64))
+    theirs = C.IntegratedGradients(head).attribute(xt, target=captum_target, n_steps=16,
+                                                   method="riemann_middle")
+    checks.append(_compare(METHOD_CHECKS[4], ig.attributions, theirs.detach().numpy(), TOL64))
     return checks + [_gauss_legendre_check()]
 
 
@@ -162,14 +220,18 @@ def _gauss_legendre_check():
 
     from ..methods.integrated_gradients import alphas_and_weights
     weights, alphas = approximation_parameters("gausslegendre")
-    return _compare("integrated gradients, Gauss-Legendre alphas and weights vs Captum's (16 steps)",
-                    np.concatenate(alphas_and_weights(16)), np.concatenate([alphas(16), weights(16)]), TOL64)
+    return _compare(METHOD_CHECKS[5], np.concatenate(alphas_and_weights(16)),
+                    np.concatenate([alphas(16), weights(16)]), TOL64)
 
 
 def table(checks):
-    """The checks as a text table."""
+    """The checks as a text table; a check that did not run says why in its last column."""
     rows = [("check", "max |diff|", "max |diff| / max |torch|", "tolerance", "")]
-    rows += [(c.name, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}", f"{c.tol:.0e}", "ok" if c.passed else "FAIL")
-             for c in checks]
-    widths = [max(len(r[k]) for r in rows) for k in range(5)]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows)
+    for c in checks:
+        if c.not_run is not None:
+            rows.append((c.name, "-", "-", "-", f"NOT RUN: {c.not_run}"))
+        else:
+            rows.append((c.name, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}", f"{c.tol:.0e}",
+                         "ok" if c.passed else "FAIL"))
+    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+    return "\n".join("  ".join([v.ljust(w) for v, w in zip(r[:4], widths)] + [r[4]]).rstrip() for r in rows)
