@@ -1,7 +1,7 @@
 """Dataset runs (cnnvis/scale): images per second over a folder, in this process against a
 local Dask cluster of 2 worker processes, and what a cluster of N machines would give.
 
-    python benchmarks/scale.py --repeats 1          # 300 images, ResNet-18 (random weights), Grad-CAM
+    python benchmarks/scale.py --repeats 3          # 300 images, ResNet-18 (random weights), Grad-CAM
     python benchmarks/scale.py --quick              # 24 images, the bundled model (a check that it runs)
 
 The folder: the six bundled photos and variants of them (flips, a rotation, crops resized back
