@@ -55,6 +55,23 @@ def test_report_pastes_each_output_unedited():
     assert report.script_of("python -m cnnvis.cli train --epochs 1") == "cnnvis.cli"
 
 
+def test_keep_reruns_only_what_is_missing(tmp_path, monkeypatch):
+    ran = []
+
+    def fake_run(command, quick, tmp):
+        ran.append(command)
+        return command, f"output of {command}\n"
+
+    monkeypatch.setattr(report, "run", fake_run)
+    first = report.kept(str(tmp_path), "python benchmarks/a.py", False, "/tmp")
+    again = report.kept(str(tmp_path), "python benchmarks/a.py", False, "/tmp")
+    other = report.kept(str(tmp_path), "python benchmarks/a.py", True, "/tmp")  # quick is another run
+    assert ran == ["python benchmarks/a.py", "python benchmarks/a.py"]
+    assert first == again and first[:2] == ("python benchmarks/a.py", "output of python benchmarks/a.py\n")
+    assert other[:2] == first[:2]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 @pytest.mark.slow
 def test_scale_quick_mode_runs():
     """In-process against a local cluster of 2 workers, on the bundled model (about 40 s here)."""
