@@ -2,7 +2,8 @@
 defines ``add_parser(subparsers)``, which registers its options and ``func``.
 
 Exit status: 0 done; 1 done, with failures reported (verify, gradcheck, demo sections);
-2 a user error (a bad option, input or output, with its message); 128 + N a signal N
+2 a user error (a bad option, input or output, with its message in the command line's terms,
+commands/terms.py); 128 + N a signal N
 (130 Ctrl-C, 143 SIGTERM), with no partial output left behind (see cnnvis/signals.py)."""
 import argparse
 import importlib
@@ -20,7 +21,9 @@ COMMANDS = ["demo", "info", "summary", "explain", "verify", "train", "weights", 
 
 
 def build_parser():
+    from . import __version__
     parser = argparse.ArgumentParser(prog="cnnvis", description="What does a CNN see?")
+    parser.add_argument("--version", action="version", version=f"cnnvis {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"cnnvis.commands.{name}").add_parser(sub)
@@ -40,7 +43,8 @@ def main(argv=None):
         with terminating():
             return args.func(args) or 0
     except CnnvisError as exc:
-        print(f"cnnvis {args.command}: error: {exc}", file=sys.stderr)
+        from .commands.terms import in_cli_terms
+        print(f"cnnvis {args.command}: error: {in_cli_terms(str(exc), parser, args.command)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -20,7 +20,8 @@ def sample_path(name):
 
 
 def load_image(source, size=None, mode="RGB"):
-    """An image as a uint8 array (H, W, 3) for mode 'RGB' or (H, W) for mode 'L'.
+    """An image as a uint8 array (H, W, 3) for mode 'RGB' or (H, W) for mode 'L'; mode None:
+    as the image is (grey images (H, W), others (H, W, 3)).
 
     source: a path, a bundled photo's name (SAMPLES: 'cat', 'dog', ...), a PIL image or an array.
     size: (H, W) to resize to (bilinear), e.g. the network's input size; None keeps it.
@@ -48,6 +49,7 @@ def load_image(source, size=None, mode="RGB"):
                              "anyway), or raise PIL.Image.MAX_IMAGE_PIXELS in Python") from None
         except (UnidentifiedImageError, OSError) as exc:
             raise InputError(f"cannot read {source} as an image ({exc}); give a PNG or JPEG file") from None
+    own = "L" if img.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "F") else "RGB"  # mode=None keeps it
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
@@ -55,8 +57,10 @@ def load_image(source, size=None, mode="RGB"):
         arr = np.asarray(img, dtype=np.float64)
         arr = 255 * (arr - arr.min()) / max(arr.max() - arr.min(), 1e-12)
         img = Image.fromarray(arr.astype(np.uint8))
+    if mode is None:
+        mode = own
     if mode not in ("RGB", "L"):
-        raise InputError(f"mode must be 'RGB' or 'L', got {mode!r}")
+        raise InputError(f"mode must be 'RGB', 'L' or None, got {mode!r}")
     img = img.convert(mode)
     if size is not None:
         h, w = size

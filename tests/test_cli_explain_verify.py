@@ -54,7 +54,7 @@ def test_explain_option_of_another_method_is_an_error(model_file, tmp_path, caps
     out = tmp_path / "x.png"
     assert main(["explain", "cat", "-m", "saliency", "--weights", model_file, "--steps", "4",
                  "--out", str(out), "--quiet"]) == 2
-    assert "saliency takes no option steps" in capsys.readouterr().err and not out.exists()
+    assert "saliency takes no option --steps; its options are: none" in capsys.readouterr().err and not out.exists()
 
 
 def test_explain_missing_image(model_file, tmp_path, capsys):

@@ -21,12 +21,17 @@ def small(class_names=None):
 def test_titles_name_the_target():
     image = load_image("cat", (32, 32))
     named = small(["ant", "bee", "cat", "dog"])
-    assert explain(named, image, "saliency", 2).get_suptitle().startswith("Saliency: cat (logit = ")
+    fig = explain(named, image, "saliency", 2)
+    p = by_name.class_probabilities(named, named.preprocess(image), [2])[0]
+    assert fig.get_suptitle() == f"What the network looks at for: cat (p = {p:.3f})"
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["Input", "Saliency"]
     # not 'class class 2'
-    assert explain(small(), image, "saliency", 2).get_suptitle().startswith("Saliency: class 2 (logit = ")
+    assert explain(small(), image, "saliency", 2).get_suptitle().startswith("What the network looks at for: class 2 (p = ")
     unit = Unit("block2_conv1_relu", 3)
-    assert explain(named, image, "guided-backprop", unit).get_suptitle() == \
-        "Guided backprop: unit block2_conv1_relu[3]"
+    assert explain(named, image, "guided-backprop", unit).get_suptitle().startswith(
+        "What the network looks at for: block2_conv1_relu:3 (mean activation = ")  # as --target takes it
+    cam = explain(named, image, "gradcam", 2)
+    assert [ax.get_title() for ax in cam.axes if ax.get_title()] == ["Input", "Grad-CAM at block2_conv2_relu"]
 
 
 def logits_only(net):

@@ -39,6 +39,8 @@ def test_a_conv_stack_has_features_but_no_predictions(tmp_path):
     f, preds = features(net, x, progress=False)
     assert preds is None
     np.testing.assert_array_equal(f, np.asarray(net.forward(x)).reshape(12, -1))
+    f5, _ = features(net, x, batch_size=5, progress=False)  # each batch its own pass, the last of 2
+    np.testing.assert_allclose(f5, f, rtol=1e-5, atol=1e-6)
     emb = embedding(net, x, labels, progress=False)
     assert emb.predictions is None and emb.points.shape == (12, 2)
     assert Image.open(save_embedding(emb, tmp_path / "conv.png")).format == "PNG"

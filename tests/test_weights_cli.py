@@ -19,7 +19,8 @@ def hed_path():
 def test_convert_keras3_to_cnnvis_and_back(tmp_path, hed_path, capsys):
     out = tmp_path / "hed.h5"
     assert main(["weights", "convert", hed_path, str(out), "--map", "block1/layers/conv2d=block1_conv1"]) == 0
-    assert "(keras3) ->" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert printed.out == f"{out}\n" and "(keras3) ->" in printed.err  # the path on stdout, the rest on stderr
     assert detect_format(str(out)) == "cnnvis"
     net = load(out)
     assert net.preprocessing.to_dict()["channel_order"] == "BGR" and "fc1" not in net
@@ -53,4 +54,6 @@ def test_info(hed_path, capsys):
     assert main(["weights", "info", hed_path]) == 0
     out = capsys.readouterr().out
     assert "format: keras3" in out and "class names: none" in out
+    assert main(["weights", "info", "hed"]) == 0  # a model's name finds its file
+    assert capsys.readouterr().out == out
     assert "block5_conv3  Conv2D  weight (512, 512, 3, 3)  bias (512,)" in out

@@ -117,8 +117,9 @@ def test_cli_fetch(tmp_path, source, capsys):
     dest = tmp_path / "weights"
     assert main(["weights", "fetch", "vgg16", "--dest", str(dest), "--url", source["url"],
                  "--sha256", source["sha256"]]) == 0
-    out = capsys.readouterr().out
-    assert f"sha256 {source['sha256']}" in out and str(dest / FILENAME) in out
+    printed = capsys.readouterr()
+    assert printed.out == f"{dest / FILENAME}\n"  # the path on stdout, as every command prints what it wrote
+    assert f"sha256 {source['sha256']}" in printed.err
     assert main(["weights", "fetch", "vgg16", "--notop", "--dest", str(dest), "--url", source["url"],
                  "--sha256", "1" * 64]) == 2
     assert "expected 1111" in capsys.readouterr().err

@@ -4,11 +4,9 @@ from cnnvis.commands.options import (
     add_output_args,
     fraction,
     ints,
-    network,
     nonneg_float,
     nonneg_int,
     output_file,
-    parse_target,
     positive_float,
     positive_int,
     unit_interval,
@@ -16,8 +14,10 @@ from cnnvis.commands.options import (
 
 
 def run(args):
-    from cnnvis.render.common import save_figure
-    net = network(args)
+    from cnnvis.commands.session import Run
+    from cnnvis.render.attribution import target_label
+    run = Run(args, "actmax")
+    net = run.net
     progress = False if args.quiet else None
     size = tuple(args.size) if args.size else None
     kwargs = {"steps": args.steps, "lr": args.lr, "schedule": args.schedule, "l2": args.l2,
@@ -28,26 +28,32 @@ def run(args):
         from cnnvis.methods.top_filters import top_filters
         from cnnvis.render.activation_max import top_filters_figure
         top = top_filters(net, args.top_filters, args.n, args.candidates, progress=progress, **kwargs)
-        print(save_figure(top_filters_figure(top, stretch=args.stretch), args.out))
+        run.save(top_filters_figure(top, stretch=args.stretch))
         return
+    import numpy as np
+
     from cnnvis.methods.activation_max import activation_maximization
-    from cnnvis.render.activation_max import save_actmax, save_actmax_gif
-    targets = [parse_target(t) for t in args.target or ["0"]]
+    from cnnvis.methods.targets import resolve
+    from cnnvis.render.activation_max import actmax_figure, save_actmax_gif
+    note = None
+    if args.target:
+        targets = [run.target(t) for t in args.target]
+    elif run.has_classes():
+        targets = [0]
+        run.say(f"no --target: maximizing class 0 ({net.class_name(0)})")
+    else:
+        targets = [run.default_unit()]
+        note = "no classes: the most active channel of the last layer on a grey image"
+        run.say(f"{net.name} has no classes: maximizing {target_label(net, targets[0])}, the most active channel "
+                "of its last layer on a grey image; give --target LAYER:CHANNEL for another")
+    targets = resolve(net, np.repeat(run.probe(), len(targets), axis=0), targets)  # a bad class: now
     result = activation_maximization(net, None, targets, record_every=args.record_every if args.gif else 0,
                                      progress=progress, **kwargs)
-    titles = [label(net, t) for t in targets]
-    print(save_actmax(result, args.out, titles, stretch=args.stretch, title="activation maximization"))
+    titles = [target_label(net, t) for t in targets]
+    title = "activation maximization" + (f" of {titles[0]} ({note})" if note else "")
+    run.save(actmax_figure(result, titles, cols=args.cols, stretch=args.stretch, title=title))
     if args.gif:
-        print(save_actmax_gif(result, args.gif, stretch=args.stretch))
-
-
-def label(net, target):
-    """A short title: the class name, or 'layer #channel (i, j)'."""
-    if isinstance(target, int):
-        return net.class_name(target)
-    if isinstance(target, str):
-        return target
-    return f"{target.layer} #{target.channel}" + ("" if target.i is None else f" ({target.i}, {target.j})")
+        print(save_actmax_gif(result, args.gif, min_size=args.gif_size, stretch=args.stretch, cols=args.cols))
 
 
 def add_parser(sub):
@@ -55,7 +61,8 @@ def add_parser(sub):
     add_network_args(p)
     t = p.add_argument_group("what to maximize")
     t.add_argument("--target", action="append", help="a class (index or name) or a unit "
-                   "LAYER:CHANNEL[:I:J] (a channel's mean, one unit, a dense neuron); repeat for more")
+                   "LAYER:CHANNEL[:I:J] (a channel's mean, one unit, a dense neuron); repeat for more (default: class 0; "
+                   "on a network without classes the most active channel of its last layer)")
     t.add_argument("--top-filters", metavar="LAYER", help="instead: the n channels of LAYER that "
                    "reach the highest mean activation (the 8x8 grid)")
     t.add_argument("--n", type=positive_int, default=64, help="--top-filters: how many to keep (default 64)")
@@ -79,6 +86,9 @@ def add_parser(sub):
     o = p.add_argument_group("output")
     o.add_argument("--gif", type=output_file("gif"), help="also write a GIF of the ascent here")
     o.add_argument("--record-every", type=positive_int, default=10, help="GIF frame every this many steps")
+    o.add_argument("--gif-size", type=positive_int, default=168, help="GIF: each image enlarged to at least "
+                   "this many pixels (default 168)")
+    o.add_argument("--cols", type=positive_int, help="images per row (default: up to 8; the GIF: all in one)")
     o.add_argument("--stretch", action="store_true", help="stretch each image's contrast for display")
-    add_output_args(o, "actmax.png")
+    add_output_args(o)
     p.set_defaults(func=run)

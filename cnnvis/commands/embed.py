@@ -1,33 +1,76 @@
-"""`cnnvis embed`: PCA or t-SNE of a labelled image set's penultimate-layer features."""
+"""`cnnvis embed`: PCA or t-SNE of an image set's penultimate-layer features, coloured by label."""
+import os
+
 from cnnvis.commands.options import (
     add_network_args,
     add_output_args,
-    network,
+    add_resize_arg,
+    image_source,
     nonneg_int,
     positive_float,
     positive_int,
 )
 
 
+def labelled(folder):
+    """(paths or None, labels, class names) of a folder: one class per subfolder of images
+    (torchvision's ImageFolder layout), or (None, None, None) for a flat folder."""
+    from cnnvis.datasets.stream import image_names
+    classes = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)) and not d.startswith(".")
+                     and image_names(os.path.join(folder, d)))
+    if image_names(folder) or not classes:
+        return None, None, None
+    paths, labels = [], []
+    for k, name in enumerate(classes):
+        for f in image_names(os.path.join(folder, name)):
+            paths.append(os.path.join(folder, name, f))
+            labels.append(k)
+    return paths, labels, classes
+
+
 def run(args):
+    import numpy as np
+
+    from cnnvis.commands.session import Run, dataset_images
     from cnnvis.datasets import bundled_samples, fashion_mnist
-    from cnnvis.methods.embedding import embedding
-    from cnnvis.render.embedding import save_embedding
-    net = network(args)
-    data = bundled_samples() if args.source == "bundled" else fashion_mnist("test")
-    if args.limit:
-        data = data.subset(slice(0, args.limit))
-    emb = embedding(net, net.preprocess(data.images), data.labels, args.method, args.layer,
-                    args.perplexity, args.seed, progress=False if args.quiet else None)
-    print(save_embedding(emb, args.out, class_names=data.class_names, images=data.images,
-                         thumbnails=args.thumbnails, seed=args.seed))
+    from cnnvis.methods.embedding import classifier, embedding
+    from cnnvis.render.embedding import embedding_figure
+    run = Run(args, "embed")
+    net = run.net
+    size = tuple(args.size) if args.size else None
+    if args.source in ("bundled", "fashion-mnist"):
+        source = bundled_samples() if args.source == "bundled" else fashion_mnist("test")
+        labels, class_names = source.labels, list(source.class_names)
+    else:
+        paths, labels, class_names = labelled(args.source)
+        source = args.source if paths is None else paths
+    images = np.stack(list(dataset_images(run, source, size, args.limit)))
+    x = net.preprocess(images)
+    if labels is None:  # a flat folder: its points coloured by what the network predicts, if it can
+        if classifier(net) is not None:
+            from cnnvis.methods.predictions import top_k
+            labels = top_k(net, x, 1).classes[:, 0]
+            class_names = net.class_names or [str(k) for k in range(int(labels.max()) + 1)]
+            run.say("a folder without class subfolders: the points are coloured by the predicted class")
+        else:
+            labels, class_names = np.zeros(len(x), int), [os.path.basename(os.path.normpath(args.source))]
+    emb = embedding(net, x, np.asarray(labels)[:len(x)], args.method, args.layer, args.perplexity, args.seed,
+                    progress=False if args.quiet else None)
+    run.save(embedding_figure(emb, class_names=class_names, images=images, thumbnails=args.thumbnails,
+                              seed=args.seed))
 
 
 def add_parser(sub):
     p = sub.add_parser("embed", help="PCA / t-SNE scatter of penultimate-layer features")
     add_network_args(p)
-    p.add_argument("--source", choices=("bundled", "fashion-mnist"), default="bundled",
-                   help="the bundled 100 samples (default) or the Fashion-MNIST test set")
+    p.add_argument("--source", default="bundled", type=image_source(("fashion-mnist",)),
+                   help="'bundled' (the 100 bundled Fashion-MNIST samples, default), 'fashion-mnist' (its "
+                        "test set), or a folder of images: one class per subfolder, or a flat folder "
+                        "(coloured by the predicted class)")
+    p.add_argument("--size", type=positive_int, nargs=2, metavar=("H", "W"),
+                   help="fit the images to H x W (default the network's input size; a network that takes "
+                        "any size, e.g. --model hed, runs faster on small ones)")
+    add_resize_arg(p)
     p.add_argument("--limit", type=positive_int, help="use only the first N images")
     p.add_argument("--method", choices=("pca", "tsne"), default="pca",
                    help="tsne needs scikit-learn: pip install 'cnnvis[embed]'")
@@ -35,5 +78,5 @@ def add_parser(sub):
     p.add_argument("--perplexity", type=positive_float, default=30.0, help="t-SNE perplexity (default 30)")
     p.add_argument("--thumbnails", type=nonneg_int, default=0, help="draw this many images at their points")
     p.add_argument("--seed", type=nonneg_int, default=0)
-    add_output_args(p, "embedding.png")
+    add_output_args(p)
     p.set_defaults(func=run)

@@ -1,40 +1,38 @@
-"""`cnnvis feature-maps`: a layer's channels for an image, or one channel over the image."""
+"""`cnnvis feature-maps IMAGE --layer L`: a layer's channels for an image, or one channel over the image."""
 from cnnvis.commands.options import (
     add_image_arg,
     add_network_args,
     add_output_args,
-    image_input,
-    network,
+    add_resize_arg,
     positive_int,
 )
 
 
 def run(args):
+    from cnnvis.commands.session import Run
     from cnnvis.methods.feature_maps import feature_maps
     from cnnvis.methods.targets import Unit, check_unit
-    from cnnvis.render.common import save_figure
     from cnnvis.render.feature_maps import channel_figure, feature_maps_figure
-    net = network(args)
-    image, x = image_input(net, args.image)
+    run = Run(args, "feature-maps", image=True)
     if args.channel is not None:
-        maps = feature_maps(net, x, args.layer)
+        maps = feature_maps(run.net, run.x, args.layer)
         check_unit(Unit(args.layer, args.channel), maps.maps.shape[1:])
-        fig = channel_figure(image, maps.maps[0, args.channel], args.layer, args.channel)
+        fig = channel_figure(run.fit.original, maps.maps[0, args.channel], args.layer, args.channel, fit=run.fit)
     else:
-        fig = feature_maps_figure(feature_maps(net, x, args.layer, args.sort, args.top_k),
-                                  scale=args.scale)
-    print(save_figure(fig, args.out))
+        fig = feature_maps_figure(feature_maps(run.net, run.x, args.layer, args.sort, args.top_k), scale=args.scale)
+    run.save(fig)
 
 
 def add_parser(sub):
     p = sub.add_parser("feature-maps", help="show a layer's feature maps for an image")
-    add_network_args(p)
     add_image_arg(p)
+    add_network_args(p, photo_default=True)
+    add_resize_arg(p)
     p.add_argument("--layer", required=True, help="a conv, ReLU or pool layer")
     p.add_argument("--sort", action="store_true", help="strongest channels (mean activation) first")
     p.add_argument("--top-k", type=positive_int, help="show only the first K channels")
     p.add_argument("--scale", choices=("shared", "each"), default="shared",
                    help="one colour scale for all maps (default) or each map its own")
     p.add_argument("--channel", type=int, help="instead: this channel over the image and as a mask")
-    add_output_args(p, "feature_maps.png")
+    add_output_args(p)
     p.set_defaults(func=run)

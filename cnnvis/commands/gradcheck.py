@@ -114,5 +114,5 @@ def add_parser(sub):
     p.add_argument("--entries", type=nonneg_int, default=5, help="entries per tensor shown side by side (default 5)")
     p.add_argument("--max-entries", type=positive_int, default=500, help="check all entries of a tensor up to "
                    "this many, else a seeded sample (default 500)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -23,4 +23,5 @@ def run(args):
 
 def add_parser(sub):
     p = sub.add_parser("info", help="versions, backend and CPU setup")
+    p.add_argument("-q", "--quiet", action="store_true", help="(nothing to silence: the same option everywhere)")
     p.set_defaults(func=run)

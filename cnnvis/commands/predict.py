@@ -1,29 +1,47 @@
-"""`cnnvis predict`: the top-k classes of an image as a bar chart beside it."""
-from cnnvis.commands.options import (
-    add_image_arg,
-    add_network_args,
-    add_output_args,
-    image_input,
-    network,
-    positive_int,
-)
+"""`cnnvis predict IMAGE`: the top-k classes of an image as a bar chart beside it; for a
+network without classes, its most active last-layer channels (the units to explain)."""
+from cnnvis.commands.options import add_image_arg, add_network_args, add_output_args, add_resize_arg, positive_int
+
+
+def true_label(run):
+    """The class name of a bundled sample (sample:K) on a network with the samples' classes."""
+    from cnnvis.datasets import bundled_samples
+    if not (run.spec or "").startswith("sample:"):
+        return None
+    data = bundled_samples()
+    name = data.class_names[data.labels[int(run.spec.split(":")[1])]]
+    return name if run.net.class_names == list(data.class_names) else None
 
 
 def run(args):
+    from cnnvis.commands.session import Run
+    from cnnvis.methods.feature_maps import feature_maps
     from cnnvis.methods.predictions import top_k
-    from cnnvis.render.predictions import save_predictions
-    net = network(args)
-    image, x = image_input(net, args.image)
-    pred = top_k(net, x, args.k)
-    for name, p in zip(pred.names[0], pred.probabilities[0]):
-        print(f"{p:8.2%}  {name}")
-    print(save_predictions(image, pred, args.out))
+    from cnnvis.render.predictions import channels_figure, predictions_figure
+    run = Run(args, "predict", image=True)
+    net, seen = run.net, run.fit.seen()
+    if run.has_classes():
+        pred = top_k(net, run.x, args.k)
+        for name, p in zip(pred.names[0], pred.probabilities[0]):
+            print(f"{p:8.2%}  {name}")
+        fig = predictions_figure(run.fit.original, pred, label=true_label(run), seen=seen)
+    else:
+        channels = net.output_shapes(run.x.shape[1:])[net.output][0]
+        maps = feature_maps(net, run.x, net.output, sort=True, top_k=min(args.k, channels))
+        run.warn(f"{net.name} has no classes (its last layer {net.output} outputs feature maps): showing its "
+                 f"{len(maps.channels[0])} most active channels instead; explain one with --target "
+                 f"{net.output}:{maps.channels[0, 0]}")
+        for c, m in zip(maps.channels[0], maps.means[0]):
+            print(f"{m:10.4g}  {net.output}:{c}")
+        fig = channels_figure(run.fit.original, maps, seen=seen)
+    run.save(fig)
 
 
 def add_parser(sub):
     p = sub.add_parser("predict", help="top-k predicted classes of an image")
-    add_network_args(p)
     add_image_arg(p)
-    p.add_argument("--k", type=positive_int, default=5, help="(default 5)")
-    add_output_args(p, "predictions.png")
+    add_network_args(p, photo_default=True)
+    add_resize_arg(p)
+    p.add_argument("--k", type=positive_int, default=5, help="how many classes (default 5)")
+    add_output_args(p)
     p.set_defaults(func=run)

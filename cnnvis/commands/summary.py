@@ -2,12 +2,13 @@
 
 
 def run(args):
-    from cnnvis.commands.options import network
-    print(network(args).summary())
+    from cnnvis.commands.session import Run
+    print(Run(args, "summary", out=False).net.summary())
 
 
 def add_parser(sub):
-    from cnnvis.commands.options import add_network_args
+    from cnnvis.commands.options import add_network_args, add_quiet_arg
     p = sub.add_parser("summary", help="print a network's layers, shapes, parameters and receptive fields")
     add_network_args(p)
+    add_quiet_arg(p)
     p.set_defaults(func=run)

@@ -1,18 +1,21 @@
 """`cnnvis top-patches`: the image patches where chosen channels fire most in a dataset."""
-from cnnvis.commands.options import add_network_args, add_output_args, ints, network, positive_int
+from cnnvis.commands.options import add_network_args, add_output_args, add_resize_arg, image_source, ints, positive_int
 
 
 def run(args):
+    from cnnvis.commands.session import Run, dataset_images
     from cnnvis.methods.targets import Unit
     from cnnvis.methods.top_patches import top_patch_projections, top_patches
-    from cnnvis.render.top_patches import save_top_patches
-    net = network(args)
+    from cnnvis.render.top_patches import top_patches_figure
+    run = Run(args, "top-patches")
+    net = run.net
+    size = tuple(args.size) if args.size else None
     units = [Unit(args.layer, c) for c in args.channels]
-    result = top_patches(net, args.source, units, args.k, args.batch_size, inside=args.inside,
-                         progress=False if args.quiet else None)
+    result = top_patches(net, dataset_images(run, args.source, size), units, args.k, args.batch_size,
+                         inside=args.inside, progress=False if args.quiet else None)
     projections = top_patch_projections(net, result, args.project) if args.project else None
     label = {"deconvnet": "deconvnet projection", "guided": "guided backprop"}.get(args.project)
-    print(save_top_patches(result, args.out, projections, net, per_unit=args.k, projection_title=label))
+    run.save(top_patches_figure(result, projections, net, per_unit=args.k, projection_title=label))
 
 
 def add_parser(sub):
@@ -20,13 +23,16 @@ def add_parser(sub):
     add_network_args(p)
     p.add_argument("--layer", required=True, help="the layer of the channels")
     p.add_argument("--channels", type=ints, default=[0, 1, 2, 3], help="e.g. 0,3,5 or 0-7 (default 0-3)")
-    p.add_argument("--source", default="bundled",
+    p.add_argument("--source", default="bundled", type=image_source(),
                    help="'bundled' (the Fashion-MNIST samples, default) or a folder of images")
+    p.add_argument("--size", type=positive_int, nargs=2, metavar=("H", "W"),
+                   help="fit the images to H x W (default the network's input size)")
+    add_resize_arg(p)
     p.add_argument("--k", type=positive_int, default=9, help="patches per channel (default 9)")
     p.add_argument("--batch-size", type=positive_int, default=32, help="images per forward pass (default 32)")
     p.add_argument("--inside", action="store_true",
                    help="only units whose whole receptive field lies inside the image")
     p.add_argument("--project", choices=("deconvnet", "guided"),
                    help="show each patch's deconvnet (or guided backprop) projection beside it")
-    add_output_args(p, "top_patches.png")
+    add_output_args(p)
     p.set_defaults(func=run)

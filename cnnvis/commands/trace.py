@@ -23,7 +23,7 @@ def run(args):
     text = trace_report(spec(args), args.seed, rules, args.target, args.format)
     if args.out:
         write_text(args.out, text)
-        print(f"wrote {args.out}")
+        print(args.out)
     else:
         print(text, end="")
 
@@ -47,6 +47,7 @@ def add_parser(sub):
                    "(default: the predicted one)")
     p.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                    help="output format (default text)")
-    p.add_argument("--out", type=output_file("text"), help="write to this file (.txt, .md, .tex) "
+    p.add_argument("-o", "--out", type=output_file("text"), help="write to this file (.txt, .md, .tex) "
                    "instead of printing")
+    p.add_argument("-q", "--quiet", action="store_true", help="no messages (there are none: the same option everywhere)")
     p.set_defaults(func=run)

@@ -137,7 +137,7 @@ def add_parser(sub):
     o.add_argument("--shift", type=nonneg_int, default=0, help="random shifts of up to this many pixels")
     o.add_argument("--seed", type=nonneg_int, default=0, help="weights, data split, order, augmentation, dropout")
     r = p.add_argument_group("output")
-    r.add_argument("--out", default="cnnvis-train", type=output_folder, help="output folder (default ./cnnvis-train)")
+    r.add_argument("-o", "--out", default="cnnvis-train", type=output_folder, help="output folder (default ./cnnvis-train)")
     r.add_argument("--test-each-epoch", action="store_true",
                    help="score every checkpoint on the test set (else only the final model)")
     r.add_argument("--gifs", action="store_true",
@@ -146,5 +146,5 @@ def add_parser(sub):
                    help="class of class_model.gif: index, name or 'all' (default 0)")
     r.add_argument("--gif-steps", type=positive_int, default=200,
                    help="gradient-ascent steps per class model (default 200)")
-    r.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bars or per-epoch lines")
     p.set_defaults(func=run)

@@ -1,5 +1,8 @@
 """`cnnvis weights fetch | convert | info`: download, convert and inspect weights files."""
-from cnnvis.commands.options import output_file, output_folder
+import os
+import sys
+
+from cnnvis.commands.options import add_quiet_arg, output_file, output_folder
 from cnnvis.errors import InputError
 
 FETCH_HELP = """Download Keras's official VGG16 weights (ImageNet) and verify them. Keras publishes
@@ -12,12 +15,13 @@ download leaves nothing behind."""
 def run_fetch(args):
     from cnnvis.weights.fetch import fetch
     result = fetch("vgg16-notop" if args.notop else args.name, args.dest, args.sha256, args.url)
-    print(f"{'downloaded' if result.downloaded else 'already present'}: {result.path}")
-    print(f"sha256 {result.sha256}")
+    say = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    say(f"{'downloaded' if result.downloaded else 'already present'}; sha256 {result.sha256}")
     if result.checked == "md5":
-        print("verified against Keras's published MD5; pin the SHA-256 above with --sha256")
+        say("verified against Keras's published MD5; pin the SHA-256 above with --sha256")
     else:
-        print("verified against the expected SHA-256")
+        say("verified against the expected SHA-256")
+    print(result.path)
 
 
 def parse_mapping(pairs):
@@ -38,16 +42,34 @@ def run_convert(args):
     fmt = args.format or detect_format(args.input)
     net = load(args.input, format=fmt, mapping=parse_mapping(args.map), class_names=args.class_names)
     save(net, args.output)
-    print(f"{args.input} ({fmt}) -> {args.output} (cnnvis): {net.name}, "
-          f"{net.param_count():,} parameters, input {net.input_shape}")
+    if not args.quiet:
+        print(f"{args.input} ({fmt}) -> {args.output} (cnnvis): {net.name}, "
+              f"{net.param_count():,} parameters, input {net.input_shape}", file=sys.stderr)
+    print(args.output)
+
+
+def named_file(name):
+    """The weights file of a model --model names (bundled, efficientnet-lite0, hed), or ``name``."""
+    from importlib import resources
+
+    from cnnvis.pretrained import PRETRAINED, weights_path
+    if os.path.exists(name):
+        return name
+    if name == "bundled":
+        return str(resources.files("cnnvis") / "data" / "fashion_mnist_vgg.h5")
+    if name in PRETRAINED:
+        return weights_path(name)  # says how to install it when it is not
+    raise InputError(f"weights file not found: {name}; give a weights file, or the name of a model: bundled, "
+                     f"{', '.join(PRETRAINED)}")
 
 
 def run_info(args):
     from cnnvis.loading import FORMATS, detect_format, load
-    fmt = args.format or detect_format(args.file)
-    net = load(args.file, format=fmt)
+    path = named_file(args.file)
+    fmt = args.format or detect_format(path)
+    net = load(path, format=fmt)
     names = net.class_names
-    print(f"{args.file}\nformat: {fmt} ({FORMATS[fmt]})")
+    print(f"{path}\nformat: {fmt} ({FORMATS[fmt]})")
     print(f"network: {net.name}, input {net.input_shape}, {net.param_count():,} parameters")
     print(f"preprocessing: {net.preprocessing.to_dict()}")
     print(f"class names: {f'{len(names)} ({names[0]}, {names[1]}, ...)' if names else 'none'}")
@@ -72,6 +94,7 @@ def add_parser(sub):
                    "~/.cnnvis/weights)")
     f.add_argument("--sha256", help="expected SHA-256 (hex); default: Keras's published MD5")
     f.add_argument("--url", help="download from here instead (a mirror, or a file:// URL)")
+    add_quiet_arg(f)
     f.set_defaults(func=run_fetch)
 
     from cnnvis.loading import FORMATS
@@ -83,9 +106,11 @@ def add_parser(sub):
     c.add_argument("--class-names", help="a text file, one class name per line, replacing the file's")
     c.add_argument("--map", action="append", metavar="FILE_NAME=LAYER",
                    help="Keras 3 only: map a weight group (name attribute or path) to a layer; repeat")
+    add_quiet_arg(c)
     c.set_defaults(func=run_convert)
 
     i = cmds.add_parser("info", help="format, layers and weight shapes of a weights file")
-    i.add_argument("file")
+    i.add_argument("file", help="a weights file, or the name of a model: bundled, efficientnet-lite0, hed")
     i.add_argument("--format", choices=list(FORMATS), help="the format (default: detected)")
+    add_quiet_arg(i)
     i.set_defaults(func=run_info)

@@ -127,7 +127,7 @@ def _setup(net, x, target, epsilon, unit, loss):
         raise InputError(f"epsilon must be >= 0, got {epsilon}")
     targets = resolve(net, x, target)
     if any(isinstance(t, Unit) for t in targets):
-        raise TargetError("FGSM needs class targets (an index, a name or 'predicted'), not Units")
+        raise TargetError("FGSM needs class targets (an index, a name or 'predicted'), not units of a layer")
     probs = _probs(net, x)  # the cache now holds x's forward pass, ready for _loss_gradient
     xp = array_module(probs)
     x = xp.asarray(x, dtype=net.dtype)

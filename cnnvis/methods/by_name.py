@@ -9,12 +9,15 @@ Guided Grad-CAM; 'magnitude' an input-space array shown as max_c |g| -- saliency
 input, SmoothGrad, integrated gradients; 'heat' a map (N, H, W) in [0, 1] -- the CAMs;
 'occlusion' and 'adversarial': their own result objects), the score it uses by default (as
 each paper does: the logit for gradients, the probability for Score-CAM and occlusion where
-the network ends in a softmax), and the options it takes. Nothing here draws.
+the network ends in a softmax), the options it takes, and what its values mean (``shows``, a
+colorbar's label; ``space``: 'gradient' for values per network-input unit, shown per grey
+level of the image, 'attribution' for values in the score's own units). Nothing here draws.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine import to_host
 from ..errors import InputError
 from . import targets as T
 from .adversarial import fgsm
@@ -37,6 +40,8 @@ class Method:
     score: str = "logit"   # the default score: 'logit', or 'prob' where the network has a softmax
     options: tuple = ()    # the option names it takes
     uses_layer: bool = False
+    shows: str = ""        # what a value is, '{score}' for the score's word (logit, p, activation)
+    space: str = "gradient"  # 'gradient': d(score)/d(input); 'attribution': in the score's units
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Explanation:
     score: str
     layer: str = None
     info: dict = field(default_factory=dict)
+    probabilities: np.ndarray = None
 
 
 def _occlusion(net, x, t, layer, score, o):
@@ -61,32 +67,43 @@ def _occlusion(net, x, t, layer, score, o):
                      score=score, progress=o.get("progress"))
 
 
+GRADIENT = "|∂ {score} / ∂ pixel|, max over colours"
+RELEVANCE = "relevance, scaled to 0..1"
+FGSM_EPSILON = 2.0  # grey levels
+
 METHODS = {
-    "saliency": Method("Saliency", "magnitude", lambda net, x, t, layer, score, o: saliency(net, x, t, score=score)),
+    "saliency": Method("Saliency", "magnitude", lambda net, x, t, layer, score, o: saliency(net, x, t, score=score),
+                       shows=GRADIENT),
     "gradient-x-input": Method("Gradient × input", "magnitude",
-                               lambda net, x, t, layer, score, o: saliency(net, x, t, score=score, times_input=True)),
-    "deconvnet": Method("Deconvnet", "signed", lambda net, x, t, layer, score, o: deconvnet(net, x, t, score=score)),
+                               lambda net, x, t, layer, score, o: saliency(net, x, t, score=score, times_input=True),
+                               shows="|gradient × input| ({score}), max over colours", space="attribution"),
+    "deconvnet": Method("Deconvnet", "signed", lambda net, x, t, layer, score, o: deconvnet(net, x, t, score=score),
+                        shows="deconvnet signal of the {score} (grey = 0)"),
     "guided-backprop": Method("Guided backprop", "signed",
-                              lambda net, x, t, layer, score, o: guided_backprop(net, x, t, score=score)),
+                              lambda net, x, t, layer, score, o: guided_backprop(net, x, t, score=score),
+                              shows="guided gradient of the {score} (grey = 0)"),
     "smoothgrad": Method("SmoothGrad", "magnitude", lambda net, x, t, layer, score, o: smoothgrad(
         net, x, t, n=o.get("samples", 50), sigma=o.get("sigma", 0.15), score=score, progress=o.get("progress")),
-        options=("samples", "sigma")),
+        options=("samples", "sigma"), shows="|∂ {score} / ∂ pixel|, mean over noise, max over colours"),
     "integrated-gradients": Method("Integrated gradients", "magnitude", lambda net, x, t, layer, score, o:
                                    integrated_gradients(net, x, t, steps=o.get("steps", 50), score=score,
                                                         progress=o.get("progress")).attributions,
-                                   options=("steps",)),
+                                   options=("steps",), shows="|attribution| ({score}), max over colours",
+                                   space="attribution"),
     "gradcam": Method("Grad-CAM", "heat", lambda net, x, t, layer, score, o: gradcam(net, x, t, layer, score=score),
-                      uses_layer=True),
+                      uses_layer=True, shows=RELEVANCE),
     "gradcam++": Method("Grad-CAM++", "heat",
                         lambda net, x, t, layer, score, o: gradcam_plus_plus(net, x, t, layer, score=score),
-                        uses_layer=True),
+                        uses_layer=True, shows=RELEVANCE),
     "guided-gradcam": Method("Guided Grad-CAM", "signed", lambda net, x, t, layer, score, o: guided_gradcam(
-        net, x, t, layer, score=score, upsample="bilinear"), uses_layer=True),
+        net, x, t, layer, score=score, upsample="bilinear"), uses_layer=True,
+        shows="guided gradient × Grad-CAM (grey = 0)"),
     "scorecam": Method("Score-CAM", "heat", lambda net, x, t, layer, score, o: scorecam(
-        net, x, t, layer, score=score, progress=o.get("progress")), score="prob", uses_layer=True),
-    "occlusion": Method("Occlusion", "occlusion", _occlusion, score="prob", options=("patch", "stride")),
+        net, x, t, layer, score=score, progress=o.get("progress")), score="prob", uses_layer=True, shows=RELEVANCE),
+    "occlusion": Method("Occlusion", "occlusion", _occlusion, score="prob", options=("patch", "stride"),
+                        shows="drop in the {score} when occluded"),
     "fgsm": Method("FGSM", "adversarial", lambda net, x, t, layer, score, o: fgsm(
-        net, x, t, epsilon=o.get("epsilon", 2.0)), options=("epsilon",)),
+        net, x, t, epsilon=o.get("epsilon", FGSM_EPSILON)), options=("epsilon",)),
 }
 PANEL = ("saliency", "deconvnet", "guided-backprop", "smoothgrad", "integrated-gradients", "gradcam",
          "gradcam++", "guided-gradcam", "scorecam")  # the methods one picture each shows side by side
@@ -128,7 +145,18 @@ def attribute(net, x, name, target="predicted", layer=None, score=None, progress
     if m.uses_layer and layer is None and where != cam_layer(net):
         info["note"] = f"CAMs at {where}: the target lives in {top}, so the last layer before it"
     return Explanation(name, m.title, m.display, values, targets, target_scores(net, x, targets, score),
-                       score, where, info)
+                       score, where, dict(options, **info), class_probabilities(net, x, targets))
+
+
+def class_probabilities(net, x, targets):
+    """(N,) the softmax probability of each image's class target on x, or None when a target
+    is a unit (float64, on the host)."""
+    if any(isinstance(t, T.Unit) for t in targets):
+        return None
+    z = np.asarray(to_host(net.forward(x, until=T.logits_layer(net))), np.float64)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return p[np.arange(len(targets)), targets]
 
 
 def target_scores(net, x, targets, score):

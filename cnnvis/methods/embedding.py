@@ -70,9 +70,9 @@ def features(net, inputs, layer=None, batch_size=64, progress=None):
     feats, preds = [], []
     for k in bar(range(0, len(inputs), batch_size), desc="features", progress=progress):
         batch = inputs[k:k + batch_size]
-        if logits is not None:
+        if logits is not None:  # this pass may compute the layer too
             preds.append(to_host(net.forward(batch, until=logits)).argmax(axis=1))
-        if layer not in net.activations:
+        if logits is None or layer not in net.activations:  # (else the last batch's are there)
             net.forward(batch, until=layer)
         feats.append(to_host(net.activations[layer]).reshape(len(batch), -1))
     return np.concatenate(feats).astype(np.float64), np.concatenate(preds) if preds else None

@@ -39,7 +39,8 @@ def top_k(net, inputs, k=5, batch_size=32):
               for s in range(0, len(inputs), batch_size)]
     z = np.concatenate(chunks)
     if int(k) > z.shape[1]:
-        raise InputError(f"k={k} but {net.name} has only {z.shape[1]} classes; give k <= {z.shape[1]}")
+        raise InputError(f"{net.name} has only {z.shape[1]} classes, so there is no top {k}: ask for at most "
+                         f"{z.shape[1]}")
     p = softmax(z)
     classes = np.argsort(-p, axis=1, kind="stable")[:, :int(k)]
     names = np.array([[net.class_name(c) for c in row] for row in classes])

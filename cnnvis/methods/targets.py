@@ -79,16 +79,25 @@ def has_classes(net):
     return len(net.output_shapes()[logits_layer(net)]) == 1
 
 
+def most_active_channel(net, x, layer=None):
+    """Unit(layer, c): the channel of ``layer`` (default the network's last) with the largest
+    mean activation over the images of x -- the target to explain where there is no class."""
+    layer = layer or net.output
+    a = to_host(net.forward(x, until=layer))
+    if a.ndim < 2:
+        raise TargetError(f"layer {layer!r} has no channels (its output is {tuple(a.shape[1:])})")
+    return Unit(layer, int(a.reshape(len(a), a.shape[1], -1).mean(axis=(0, 2)).argmax()))
+
+
 def no_classes_error(net, x):
     """The TargetError for a class target on a network without classes (a conv stack such as
     VGG16 without its top), proposing a unit: the most active channel of its last layer on x."""
-    last = net.output
-    a = to_host(net.forward(x, until=last))
-    channel = int(a.reshape(len(a), a.shape[1], -1).mean(axis=(0, 2)).argmax())
-    return TargetError(f"{net.name} has no classes: its last layer {last!r} outputs a feature map "
-                       f"{tuple(a.shape[1:])}, not class scores, so there is no class to predict or "
+    unit = most_active_channel(net, x)
+    shape = net.output_shapes((x.shape[1],) + tuple(x.shape[2:]))[net.output]
+    return TargetError(f"{net.name} has no classes: its last layer {unit.layer!r} outputs a feature map "
+                       f"{tuple(shape)}, not class scores, so there is no class to predict or "
                        f"name. Explain a unit instead, e.g. the most active channel here: "
-                       f"Unit({last!r}, {channel}) (on the command line: --target {last}:{channel})")
+                       f"Unit({unit.layer!r}, {unit.channel})")
 
 
 def probs_layer(net):

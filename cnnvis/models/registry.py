@@ -72,5 +72,5 @@ def state_dict_architecture(state):
         return net.name.replace("_", "-"), net
     shown = ", ".join(sorted(keys)[:6]) + (" ..." if len(keys) > 6 else "")
     raise WeightsError(f"no architecture cnnvis knows has these parameter names ({shown}); cnnvis "
-                       f"reads state dicts of {', '.join(ARCHITECTURES)}; give net= (or --model) "
+                       f"reads state dicts of {', '.join(ARCHITECTURES)}; give net= "
                        "the architecture the file was saved from")

@@ -20,7 +20,8 @@ def display(image, stretch=False):
 
 
 def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
-    """The images of an ActMax result in a grid (titled), and below them J per step."""
+    """The images of an ActMax result in a grid (titled), and below them J per step, one curve
+    per image (a legend naming them by their titles when there are several)."""
     n = len(result.images)
     cols = cols or min(n, 8)
     rows = int(np.ceil(n / cols))
@@ -33,7 +34,12 @@ def actmax_figure(result, titles=None, cols=None, stretch=False, title=None):
         if titles:
             ax.set_title(titles[k], fontsize=8)
     ax = fig.add_subplot(grid[rows, :])
-    ax.plot(np.arange(1, len(result.objective) + 1), result.objective, linewidth=1)
+    curves = np.asarray(result.objective, np.float64).reshape(len(result.objective), -1)
+    steps = np.arange(1, len(curves) + 1)
+    for k in range(curves.shape[1]):
+        ax.plot(steps, curves[:, k], linewidth=1, label=titles[k] if titles else f"image {k}")
+    if curves.shape[1] > 1:
+        ax.legend(fontsize=7, ncol=min(5, curves.shape[1]), frameon=False, loc="best")
     ax.set_xlabel("step")
     ax.set_ylabel("objective J")
     ax.grid(alpha=0.3)
@@ -51,7 +57,7 @@ def top_filters_figure(top, cols=8, stretch=False, title=None):
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.imshow(display(image, stretch), interpolation="nearest")
         ax.set_axis_off()
-        ax.set_title(f"#{channel}", fontsize=7, pad=2)
+        ax.set_title(f"{top.layer}:{channel}", fontsize=6, pad=2)
     h, w = top.images.shape[1:3]
     fig.suptitle(title or f"{top.layer}: the {n} channels with the highest mean activation after "
                  f"gradient ascent ({h}x{w}){' (contrast stretched)' if stretch else ''}", fontsize=9)

@@ -39,12 +39,81 @@ def resize_map(values, size):
 
 
 def overlay(image, heatmap, alpha=0.5, cmap="jet", lo=None, hi=None):
-    """Blend a heatmap (resized to the image) over an RGB or grayscale image: uint8 (H, W, 3)."""
+    """Blend a heatmap (resized to the image) over an RGB or grayscale image: uint8 (H, W, 3).
+    Where the heatmap is NaN (a part of the image the network did not see), the image is shown
+    faded (see faded)."""
     img = as_rgb(np.asarray(image, np.float64))
     heat = np.asarray(heatmap, np.float64)
     if heat.shape != img.shape[:2]:
         heat = resize_map(heat, img.shape[:2])
-    return to_uint8((1 - alpha) * img + alpha * colorize(heat, cmap, lo, hi))
+    unseen = np.isnan(heat)
+    if unseen.any():
+        finite = heat[~unseen]
+        lo = finite.min() if lo is None and finite.size else lo
+        hi = finite.max() if hi is None and finite.size else hi
+        heat = np.where(unseen, 0.0, heat)
+    out = (1 - alpha) * img + alpha * colorize(heat, cmap, lo, hi)
+    return to_uint8(np.where(unseen[..., None], faded(img), out))
+
+
+UNSEEN = 0.85  # the light grey of a picture where the network did not look
+
+
+def faded(image):
+    """An image in [0, 255] washed out towards white: a part the network did not see."""
+    return 0.35 * np.asarray(image, np.float64) + 0.65 * 255
+
+
+def fill_unseen(picture, image=None):
+    """A picture in [0, 1] (H, W[, C]) with NaN where the network did not look: filled with the
+    faded image there (given one, (H, W[, 3]) in [0, 255]), else light grey."""
+    pic = np.asarray(picture, np.float64)
+    unseen = np.isnan(pic) if pic.ndim == 2 else np.isnan(pic).any(axis=-1)
+    if not unseen.any():
+        return pic
+    if image is not None:
+        back = faded(as_rgb(np.asarray(image, np.float64))) / 255.0
+        pic = as_rgb(pic) if pic.ndim == 2 else pic
+    else:
+        back = np.full(pic.shape, UNSEEN)
+    return np.where(unseen[..., None] if pic.ndim == 3 else unseen, back, pic)
+
+
+def mark_seen(ax, box, shape):
+    """A dashed frame around the part ``box`` (r0, r1, c0, c1) of an image of ``shape`` that the
+    network saw, when that is not the whole image (a crop)."""
+    from matplotlib.patches import Rectangle
+    r0, r1, c0, c1 = box
+    if (r0, c0) == (0, 0) and (r1, c1) == tuple(shape[:2]):
+        return
+    ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="white",
+                           linewidth=1.2, linestyle=(0, (4, 3))))
+
+
+def add_colorbar(fig, lo, hi, cmap, label, extend="neither", orientation="horizontal", cax=None, ax=None):
+    """A colorbar for values lo..hi of ``cmap``, labelled with what they mean, in axes ``cax``
+    (or beside ``ax``, taking room from it); extend 'max' / 'both': values beyond were clipped."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    hi = hi if hi > lo else lo + 1e-12
+    where = {"cax": cax} if cax is not None else {"ax": ax, "fraction": 0.046, "pad": 0.04}
+    bar = fig.colorbar(ScalarMappable(Normalize(lo, hi), cmap), orientation=orientation, extend=extend, **where)
+    from matplotlib import ticker
+    bar.locator = ticker.MaxNLocator(nbins=4)
+    bar.formatter = ticker.FuncFormatter(lambda v, _: f"{v:.2g}")  # no offset text ('1e-7') to collide
+    bar.update_ticks()
+    bar.ax.tick_params(labelsize=6, length=2, pad=1)
+    bar.set_label(label, fontsize=7, labelpad=2)
+    bar.ax.set_label("<colorbar>")  # as matplotlib names the axes it makes for one: findable
+    return bar
+
+
+def add_footer(fig, notes):
+    """The notes (the network, what was done to the image, ...) in small grey type under the
+    figure, wrapped to its width."""
+    notes = [n for n in notes if n]
+    if notes:
+        fig.text(0.01, 0.0, "; ".join(notes), ha="left", va="top", fontsize=7, color="0.3", wrap=True)
 
 
 def save_png(image, path):

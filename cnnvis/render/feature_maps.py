@@ -3,7 +3,7 @@ channel's activation laid over the image and used as a mask on it."""
 import numpy as np
 from matplotlib import colormaps, patheffects
 
-from .common import new_figure, normalize, overlay, resize_map, to_uint8
+from .common import add_colorbar, mark_seen, new_figure, normalize, overlay, resize_map, to_uint8
 from .mosaic import as_rgb, mosaic
 
 
@@ -28,6 +28,12 @@ def feature_maps_figure(maps, index=0, cols=None, cmap="viridis", scale="shared"
     ax = fig.add_subplot(1, 1, 1)
     ax.imshow(image, interpolation="nearest")
     ax.set_axis_off()
+    if scale == "shared":
+        add_colorbar(fig, 0.0, max(a.max(), 1e-12), cmap, f"activation of {maps.layer}", orientation="vertical",
+                     ax=ax)
+    else:
+        add_colorbar(fig, 0.0, 1.0, cmap, "activation, each map scaled to its own min..max",
+                     orientation="vertical", ax=ax)
     if k <= 100:
         step_h, step_w = h * zoom + gap, w * zoom + gap
         for t, ch in enumerate(maps.channels[index]):
@@ -50,23 +56,32 @@ def activation_mask(image, activation, floor=0.0):
     return to_uint8(img * (floor + (1 - floor) * mask)[..., None])
 
 
-def channel_figure(image, activation, layer, channel, floor=0.15, title=None):
-    """Three panels for one channel: the image, its activation over the image (heatmap) and
-    the activation as a mask on the image (floor: how much of the image shows where the
-    channel is silent, for context)."""
+def channel_figure(image, activation, layer, channel, floor=0.15, title=None, fit=None):
+    """Three panels for one channel: the image, its activation over the image (heatmap, with
+    its colorbar) and the activation as a mask on the image (floor: how much of the image
+    shows where the channel is silent, for context). fit: the cnnvis.fit.Fit that made the
+    network's input; then ``image`` is fit.original, the image as given, and the activation
+    is placed on it (the part the network saw framed)."""
     img = as_rgb(np.asarray(image, np.float64))
     act = np.asarray(activation, np.float64)
+    top = max(act.max(), 1e-12)
+    placed = fit.to_original(act) if fit is not None else act
     fig = new_figure(8.4, 3.2, dpi=110)
     panels = [(to_uint8(img), "image"),
-              (overlay(img, act, alpha=0.5, cmap="jet", lo=0.0, hi=max(act.max(), 1e-12)),
+              (overlay(img, placed, alpha=0.5, cmap="jet", lo=0.0, hi=top),
                f"activation ({act.shape[0]}x{act.shape[1]}, max {act.max():.3g})"),
-              (activation_mask(img, act, floor), "activation as mask" +
+              (activation_mask(img, np.nan_to_num(placed, nan=0.0), floor), "activation as mask" +
                (f" ({floor:.0%} floor)" if floor else ""))]
     for k, (picture, label) in enumerate(panels):
         ax = fig.add_subplot(1, 3, k + 1)
         ax.imshow(picture)
         ax.set_title(label, fontsize=9)
         ax.set_axis_off()
-    fig.suptitle(title or f"{layer}, channel {channel}", fontsize=10)
+        if fit is not None:
+            mark_seen(ax, fit.seen(), img.shape)
+        if k == 1:
+            add_colorbar(fig, 0.0, top, "jet", f"activation of {layer}:{channel}", orientation="horizontal",
+                         ax=ax)
+    fig.suptitle(title or f"{layer}:{channel}", fontsize=10)
     fig.tight_layout()
     return fig

@@ -3,7 +3,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Patch, Rectangle
 
-from .common import new_figure, overlay
+from .common import add_colorbar, mark_seen, new_figure, overlay
 from ..methods.occlusion import spread_per_pixel
 
 
@@ -20,10 +20,11 @@ def occlusion_overlay(image, result, index=0, alpha=0.5, cmap="jet"):
     return overlay(image, occlusion_map_image(result, index, np.shape(image)[:2]), alpha, cmap)
 
 
-def occlusion_figure(image, result, index=0, class_names=None, title=None):
+def occlusion_figure(image, result, index=0, class_names=None, title=None, fit=None):
     """Zeiler & Fergus (2014, fig. 7): (a) the image with the patch, (b) the target's score as a
     function of the patch position, (c) the most probable class per position (class targets),
-    (d) the score drop over the image."""
+    (d) the score drop over the image, each map with its colorbar. image: what the network saw;
+    fit: the cnnvis.fit.Fit that made it, to draw (d) over the image as given."""
     img = np.asarray(image)
     h, w = img.shape[:2]
     (ph, pw), (sh, sw) = result.info["patch"], result.info["stride"]
@@ -40,7 +41,9 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None):
     im = axes[1].imshow(result.scores[index], cmap="jet", extent=extent)
     axes[1].set_xlim(0, w)
     axes[1].set_ylim(h, 0)
-    fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04)
+    word = {"prob": "p", "logit": "logit", "unit": "activation"}[result.info["score"]]
+    add_colorbar(fig, *im.get_clim(), "jet", f"target {word} with the patch there", orientation="vertical",
+                 ax=axes[1])
     axes[1].set_title(f"({next(letters)}) target {label} with the patch there", fontsize=9)
     if result.top_class is not None:
         top = result.top_class[index]
@@ -56,7 +59,13 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None):
                        fontsize=6, loc="lower left", framealpha=0.8)
         axes[2].set_title(f"({next(letters)}) most probable class", fontsize=9)
     drop = occlusion_map_image(result, index, (h, w))
-    axes[-1].imshow(overlay(img, drop, 0.55))
+    lo, hi = float(drop.min()), float(drop.max())
+    shown = img
+    if fit is not None:
+        drop, shown = fit.to_original(drop), fit.original
+        mark_seen(axes[-1], fit.seen(), shown.shape)
+    axes[-1].imshow(overlay(shown, drop, 0.55, lo=lo, hi=hi))
+    add_colorbar(fig, lo, hi, "jet", f"drop in the {word} when occluded", orientation="vertical", ax=axes[-1])
     axes[-1].set_title(f"({next(letters)}) score drop when occluded", fontsize=9)
     for ax in axes:
         ax.set_xticks([])

@@ -56,14 +56,14 @@ def top_patches_figure(result, projections=None, net=None, per_unit=9, cols=None
         if projections is not None:
             proj = projections[result.units.index(u)][:per_unit]
             blocks.insert(0, _block([projection_tile(net, p, q) for p, q in zip(patches, proj)], zoom))
-        where = "" if u.i is None else f" at ({u.i}, {u.j})"
+        where = "" if u.i is None else f":{u.i}:{u.j}"
         for b, block in enumerate(blocks):
             ax = fig.add_subplot(grid[r, c * panels + b])
             ax.imshow(to_uint8(block), interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
             if b == len(blocks) - 1:
-                ax.set_title(f"{u.layer} #{u.channel}{where}\nscores {patches[-1].score:.3g}.."
+                ax.set_title(f"{u.layer}:{u.channel}{where}\nscores {patches[-1].score:.3g}.."
                              f"{patches[0].score:.3g}", fontsize=8)
             else:
                 ax.set_title(projection_title, fontsize=8)

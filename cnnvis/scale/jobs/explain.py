@@ -1,5 +1,5 @@
 """Explain every image with each of some methods (methods/by_name.py, and 'all': the panel of
-cnnvis.explain): per image and method a picture (explain.explanation_figure, the figure
+cnnvis.explain): per image and method a picture (explain.method_figure, the figure
 `cnnvis explain` draws) and the raw map, and a table of every image's target and score.
 
 The raw map of image n is the Explanation's values[n]: input-shaped (C, H, W) for the gradient
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import InputError
-from ...explain import explanation_figure
+from ...explain import method_figure
 from ...io import KINDS, atomic_path, write_bytes, write_text
 from ...methods import by_name
 from ...methods import targets as T
@@ -97,7 +97,7 @@ class ExplainJob(Job):
                                                  self.pictures.lower())
                     if picture and drawn:  # a panel is drawn once, with its first method
                         fig = methods_figure(net, x, panel, index=n) if drawn == "all" else \
-                            explanation_figure(net, imgs[n], e, n)
+                            method_figure(net, imgs[n], x, e, n)[0]
                         save_figure(fig, layout.path(picture), dpi=120)
                         outputs.append(picture)
                     row = {"index": index, "path": item.path, "name": item.name, "method": name,
