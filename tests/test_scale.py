@@ -224,6 +224,7 @@ def test_the_output_folder_inside_an_input_folder_is_not_an_input(folder, tmp_pa
     (scale.ExplainJob(target="Dinosaur"), {}, TargetError, "no class 'Dinosaur'"),
     (scale.ExplainJob(layer="nowhere"), {}, KeyError, "nowhere"),
     (scale.PredictJob(k=11), {}, InputError, "between 1 and"),
+    (scale.PredictJob(resize="whole"), {}, InputError, "a set of images needs one"),
     (scale.TopPatchesJob(layer="block1_conv1", channels=(99,)), {}, TargetError, "channel"),
     (scale.TopPatchesJob(layer="nowhere"), {}, LayerNotFoundError, "no layer 'nowhere'.*its layers are"),
     (scale.PredictJob(batch_size=4), {"shard_size": 6}, InputError, "multiple of the batch size"),

@@ -14,7 +14,8 @@ run(job, inputs, out_dir, scheduler=None, shard_size=64, n_workers=2, retries=2,
   job        what to compute, a frozen value (jobs/): ExplainJob(methods, target, layer, score,
              options, pictures, arrays), PredictJob(k, pictures), TopPatchesJob(layer, channels,
              k, inside, project), EmbedJob(method, layer, perplexity, seed, thumbnails); each with
-             network=NetworkSpec(model, weights) and batch_size.
+             network=NetworkSpec(model, weights), batch_size and resize (how an image is fitted
+             to the network: auto (crop), crop, pad, stretch; images.py).
   inputs     image files, folders (recursively, ``extensions``), CSV files of path,target rows
              (inputs.py), or a list of inputs.Item.
   scheduler  None ($DASK_SCHEDULER_ADDRESS, else in-process), 'in-process', 'processes' (a

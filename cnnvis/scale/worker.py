@@ -21,7 +21,7 @@ def run_shard(job, shard, out_dir):
     start = time.perf_counter()
     layout = Layout(out_dir)
     net = network(job.network)
-    images, done, failed = read_shard(net, shard)
+    images, done, failed = read_shard(net, shard, job.resize)
     result = job.run_shard(net, layout, shard, images, done) if done else {}
     record = {"shard": shard.index, "key": shard.key, "first": shard.first, "count": len(shard.items),
               "images": [index for index, _ in done], "failed": failed,

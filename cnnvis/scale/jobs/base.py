@@ -8,7 +8,8 @@ A job defines
                                 compute one shard and write its files (atomically)
     reduce(net, layout, records, items) -> [outputs]
                                 the run's own outputs from every shard's record (on the client)
-Its parameters are its fields; batch_size images go through the network at a time.
+Its parameters are its fields; batch_size images go through the network at a time; resize:
+how each image is fitted to the network (images.py: auto (crop), crop, pad, stretch).
 """
 import dataclasses
 import json
@@ -18,6 +19,7 @@ import numpy as np
 
 from ...errors import InputError, TargetError
 from ...methods import targets as T
+from ..images import check_resize
 from ..network import NetworkSpec
 from ..shards import digest
 
@@ -26,6 +28,7 @@ from ..shards import digest
 class Job:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     batch_size: int = 32
+    resize: str = "auto"
 
     kind = None
 
@@ -41,6 +44,7 @@ class Job:
     def check(self, net, items):
         if int(self.batch_size) < 1:
             raise InputError(f"the batch size must be at least 1, got {self.batch_size}")
+        check_resize(self.resize)
 
     def run_shard(self, net, layout, shard, images, done):
         raise NotImplementedError

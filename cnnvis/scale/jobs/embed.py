@@ -74,7 +74,7 @@ class EmbedJob(Job):
             return []
         emb, indices = self.embedding(net, layout, records)
         save_embedding(emb, layout.path("embedding.png"), class_names=net.class_names,
-                       images=ImageList(net, [items[i] for i in indices]), thumbnails=self.thumbnails, seed=self.seed)
+                       images=ImageList(net, [items[i] for i in indices], self.resize), thumbnails=self.thumbnails, seed=self.seed)
         with atomic_path(layout.path("embedding.npz")) as tmp, open(tmp, "wb") as f:
             np.savez(f, points=emb.points, labels=emb.labels, indices=indices,
                      paths=np.array([items[i].path for i in indices], str),
