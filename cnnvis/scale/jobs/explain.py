@@ -63,6 +63,9 @@ class ExplainJob(Job):
             raise InputError(f"arrays must be one of {ARRAYS}, got {self.arrays!r}")
         if self.score not in (None, *T.SCORES):
             raise InputError(f"score must be one of {T.SCORES}, got {self.score!r}")
+        if self.score == "prob" and not T.ends_in_softmax(net):
+            raise InputError(f"score 'prob' needs a network ending in a softmax; {net.name} ends with "
+                             f"{type(net[net.output]).__name__}: score by the logit")
         if self.layer is not None:
             net.index(self.layer)
         check_targets(net, [self.target] + [i.target for i in items if i.target is not None])
