@@ -24,11 +24,10 @@ import numpy as np
 from ..errors import InputError
 from ..graph import Network
 from ..layers import RULES, Add, Conv2D, Dense, GlobalAveragePool2D, ReLU, Softmax
-from .tiny import CONV_BIAS, DENSE_BIAS, MAX_LOGIT_GAP, PIXELS, integers
+from .tiny import CONV_BIAS, DENSE_BIAS, MAX_LOGIT_GAP, PIXELS, first_teaching_draw, integers
 
 CONV_WEIGHTS = (-1, 1)     # conv weights: -1, 0 or 1 (many zero terms to skip by hand)
 DENSE_WEIGHTS = (-2, 2)
-MAX_DRAWS = 5000
 
 
 @dataclass(frozen=True)
@@ -111,14 +110,5 @@ def residual_example(spec=None, seed=0, target=None):
     weights, an integer input (1, C, S, S) and the class c explained (the predicted one unless
     ``target`` is 0 or 1), from the first draw of ``seed`` that teaches (see ``teaches``)."""
     spec = spec or ResidualSpec()
-    if target is not None and target not in (0, 1):
-        raise InputError(f"the tiny network has 2 classes; target must be 0 or 1, got {target!r}")
     net = residual_network(spec)
-    rng = np.random.default_rng(seed)
-    for _ in range(MAX_DRAWS):
-        x = draw(net, spec, rng)
-        c = teaches(net, x, target)
-        if c is not None:
-            return net, x, c
-    raise InputError(f"no draw of seed {seed} out of {MAX_DRAWS} makes a good example for {spec} "
-                     f"(target {target}); try another --seed or other sizes")
+    return (net,) + first_teaching_draw(net, spec, seed, target, draw, teaches)

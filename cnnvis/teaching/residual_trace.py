@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
 from ..layers import RULES
 from .residual import ResidualSpec, residual_example
+from .trace import checked_rules, forward_and_seed
 
 FORWARD = ("conv1", "relu1", "conv2", "add", "relu2", "gap", "dense", "softmax")
 ABOVE_THE_ADD = ("dense", "gap", "relu2")   # from the logits down to the Add
@@ -58,16 +58,9 @@ def trace_residual(spec=None, seed=0, rules=RULES, target=None):
     """Run the residual example of ``seed`` forward, then backward from the logit of its class
     under each of ``rules``, one node per step. Returns a ResidualTrace."""
     spec = spec or ResidualSpec()
-    rules = tuple(rules)
-    if not rules or any(r not in RULES for r in rules):
-        raise InputError(f"rules must be some of {RULES}, got {rules!r}")
+    rules = checked_rules(rules)
     net, x, c = residual_example(spec, seed, target)
-    net.forward(x)
-    forward = {name: np.array(net.activations[name][0]) for name in FORWARD}
-    onehot = np.zeros((1, 2))
-    onehot[0, c] = 1
-    probs = net.activations["softmax"]
-    cross_entropy = net.backward(-onehot / probs, start="softmax", until="dense")[0]
+    forward, onehot, cross_entropy = forward_and_seed(net, x, c, FORWARD)
     backward = {}
     for rule in rules:
         g, steps = onehot, {}
@@ -82,4 +75,4 @@ def trace_residual(spec=None, seed=0, rules=RULES, target=None):
             steps[name] = np.array(branch[0])
         steps["input"] = np.array(net.backward(at_add, start="add", rule=rule)[0])  # the sum
         backward[rule] = steps
-    return ResidualTrace(net, spec, seed, x[0], c, forward, onehot[0], backward, np.array(cross_entropy))
+    return ResidualTrace(net, spec, seed, x[0], c, forward, onehot[0], backward, cross_entropy)

@@ -127,18 +127,24 @@ def _windows(maps):
 
 
 def tiny_example(spec=None, seed=0, target=None):
-    """(net, x, c): the tiny network of ``spec`` (default TinySpec()) with integer weights, an integer input (1, C, S, S) and
-    the class c explained (the predicted one unless ``target`` is 0 or 1), from the first
-    draw of ``seed`` that teaches (see ``teaches``)."""
+    """(net, x, c): the tiny network of ``spec`` (default TinySpec()) with integer weights, an
+    integer input (1, C, S, S) and the class c explained (the predicted one unless ``target``
+    is 0 or 1), from the first draw of ``seed`` that teaches (see ``teaches``)."""
     spec = spec or TinySpec()
+    net = tiny_network(spec)
+    return (net,) + first_teaching_draw(net, spec, seed, target, draw, teaches)
+
+
+def first_teaching_draw(net, spec, seed, target, draw, teaches):
+    """(x, c) of the first of MAX_DRAWS draws ``draw(net, spec, rng)`` from ``seed`` for which
+    ``teaches(net, x, target)`` gives a class c; a clear error if none does."""
     if target is not None and target not in (0, 1):
         raise InputError(f"the tiny network has 2 classes; target must be 0 or 1, got {target!r}")
-    net = tiny_network(spec)
     rng = np.random.default_rng(seed)
     for _ in range(MAX_DRAWS):
         x = draw(net, spec, rng)
         c = teaches(net, x, target)
         if c is not None:
-            return net, x, c
+            return x, c
     raise InputError(f"no draw of seed {seed} out of {MAX_DRAWS} makes a good example for {spec} "
                      f"(target {target}); try another --seed or other sizes")

@@ -57,20 +57,34 @@ def below(net, name):
     return net.nodes[k - 1].name if k else None
 
 
+def checked_rules(rules):
+    """``rules`` as a tuple, each one of RULES (a clear error if not)."""
+    rules = tuple(rules)
+    if not rules or any(r not in RULES for r in rules):
+        raise InputError(f"rules must be some of {RULES}, got {rules!r}")
+    return rules
+
+
+def forward_and_seed(net, x, c, names):
+    """Run ``net`` on x (1, C, S, S); ({name: output of node name} for ``names``, the one-hot seed
+    e_c (1, 2) of the backward pass, and the cross-entropy gradient at the dense layer's output,
+    dL/dz = p - e_c, from dL/dp = -e_c / p_c through the softmax)."""
+    net.forward(x)
+    forward = {name: np.array(net.activations[name][0]) for name in names}
+    onehot = np.zeros((1, 2))
+    onehot[0, c] = 1
+    probs = net.activations["softmax"]
+    cross_entropy = net.backward(-onehot / probs, start="softmax", until="dense")[0]
+    return forward, onehot, np.array(cross_entropy)
+
+
 def trace_example(spec=None, seed=0, rules=RULES, target=None):
     """Run the tiny example of ``seed`` forward, then backward from the logit of its class
     under each of ``rules``, one layer per Network.backward call. Returns a Trace."""
     spec = spec or TinySpec()
-    rules = tuple(rules)
-    if not rules or any(r not in RULES for r in rules):
-        raise InputError(f"rules must be some of {RULES}, got {rules!r}")
+    rules = checked_rules(rules)
     net, x, c = tiny_example(spec, seed, target)
-    net.forward(x)
-    forward = {name: np.array(net.activations[name][0]) for name in FORWARD}
-    onehot = np.zeros((1, 2))
-    onehot[0, c] = 1
-    probs = net.activations["softmax"]
-    cross_entropy = net.backward(-onehot / probs, start="softmax", until="dense")[0]  # dL/dp = -e_c / p_c
+    forward, onehot, cross_entropy = forward_and_seed(net, x, c, FORWARD)
     backward = {}
     for rule in rules:
         g, steps = onehot, {}
@@ -79,4 +93,4 @@ def trace_example(spec=None, seed=0, rules=RULES, target=None):
             steps[name] = np.array(g[0])
         backward[rule] = steps
     return Trace(net, spec, seed, x[0], c, forward, switch_positions(net.caches["pool"])[0], onehot[0],
-                 backward, np.array(cross_entropy))
+                 backward, cross_entropy)
