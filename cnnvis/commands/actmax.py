@@ -27,7 +27,7 @@ def run(args):
     if args.top_filters:
         from cnnvis.methods.top_filters import top_filters
         from cnnvis.render.activation_max import top_filters_figure
-        top = top_filters(net, args.top_filters, args.n, args.candidates, progress=progress, **kwargs)
+        top = top_filters(net, run.layer(args.top_filters, "--top-filters"), args.n, args.candidates, progress=progress, **kwargs)
         run.save(top_filters_figure(top, stretch=args.stretch))
         return
     import numpy as np

@@ -16,10 +16,11 @@ def run(args):
     from cnnvis.methods.targets import Unit
     from cnnvis.render.deepdream import deepdream_figure
     run = Run(args, "deepdream", image=True)
-    target = args.layer if args.channel is None else Unit(args.layer, args.channel)
+    layer = run.layer(args.layer)
+    target = layer if args.channel is None else Unit(layer, args.channel)
     dream = deepdream(run.net, run.x, target, args.steps, args.lr, args.octaves, args.octave_scale, args.jitter,
                       args.objective, args.seed, progress=False if args.quiet else None)
-    label = args.layer if args.channel is None else f"{args.layer}:{args.channel}"
+    label = layer if args.channel is None else f"{layer}:{args.channel}"
     run.save(deepdream_figure(run.fit.image, dream, target=label))
 
 

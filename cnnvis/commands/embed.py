@@ -63,7 +63,7 @@ def run(args):
             run.say("a folder without class subfolders: the points are coloured by the predicted class")
         else:
             labels, class_names = np.zeros(len(x), int), [os.path.basename(os.path.normpath(args.source))]
-    emb = embedding(net, x, np.asarray(labels)[:len(x)], args.method, args.layer, args.perplexity, args.seed,
+    emb = embedding(net, x, np.asarray(labels)[:len(x)], args.method, run.layer(args.layer), args.perplexity, args.seed,
                     progress=False if args.quiet else None)
     run.save(embedding_figure(emb, class_names=class_names, images=images, thumbnails=args.thumbnails,
                               seed=args.seed))

@@ -39,12 +39,15 @@ def run(args):
     if args.score == "prob" and not ends_in_softmax(run.net):
         raise InputError(f"--score prob needs a network ending in a softmax; {run.net.name} ends with "
                          f"{type(run.net[run.net.output]).__name__}: use --score logit")
-    r = explained(run.net, run.fit.image, args.method, run.target(args.target), args.layer, args.score,
+    r = explained(run.net, run.fit.image, args.method, run.target(args.target), run.layer(args.layer), args.score,
                   progress=False if args.quiet else None, fit=run.fit, **given)
     notes = []
     if r.note:
         from cnnvis.render.attribution import target_label
         run.say(f"target: {target_label(run.net, r.explanations[0].targets[0])}, {r.note}")
+    for note in sorted({e.info["note"] for e in r.explanations if "note" in e.info}):  # e.g. where the CAMs are
+        notes.append(note)
+        run.say(note)
     if r.left_out:
         notes.append(left_out_line(r.left_out))
         run.warn(notes[-1])

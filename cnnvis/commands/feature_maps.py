@@ -14,12 +14,13 @@ def run(args):
     from cnnvis.methods.targets import Unit, check_unit
     from cnnvis.render.feature_maps import channel_figure, feature_maps_figure
     run = Run(args, "feature-maps", image=True)
+    layer = run.layer(args.layer)
     if args.channel is not None:
-        maps = feature_maps(run.net, run.x, args.layer)
-        check_unit(Unit(args.layer, args.channel), maps.maps.shape[1:])
-        fig = channel_figure(run.fit.original, maps.maps[0, args.channel], args.layer, args.channel, fit=run.fit)
+        maps = feature_maps(run.net, run.x, layer)
+        check_unit(Unit(layer, args.channel), maps.maps.shape[1:])
+        fig = channel_figure(run.fit.original, maps.maps[0, args.channel], layer, args.channel, fit=run.fit)
     else:
-        fig = feature_maps_figure(feature_maps(run.net, run.x, args.layer, args.sort, args.top_k), scale=args.scale)
+        fig = feature_maps_figure(feature_maps(run.net, run.x, layer, args.sort, args.top_k), scale=args.scale)
     run.save(fig)
 
 

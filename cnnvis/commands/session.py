@@ -136,11 +136,31 @@ class Run:
                 f"{unit.layer}:{unit.channel} (its most active channel on "
                 f"{'this image' if self.x is not None else 'a grey image'})")
 
+    def layer(self, name, option="--layer"):
+        """The node the layer name given to ``option`` selects: methods.targets.layer_node, asked
+        here only, for every option that names a layer. Where that is another node (Keras weights:
+        a conv's name means its activation), a note says which, and the titles name that node."""
+        from cnnvis.methods.targets import PRE, layer_node
+        if name is None:
+            return None
+        node = layer_node(self.net, name)
+        if node != name:
+            what = ("the convolution itself" if name.endswith(PRE) else
+                    f"as in Keras, a conv's name means its activation; {name}{PRE} for the convolution itself")
+            self.notes.append(f"{option} {name}: node {node}")
+            self.say(f"{option} {name}: node {node} ({what})")
+        return node
+
     def target(self, text):
-        """--target parsed; a class (an index or a name) on a network without classes is an error
-        proposing a unit. 'predicted' is left to the command (a default unit, or an error)."""
+        """--target parsed, a unit's layer through layer(); a class (an index or a name) on a
+        network without classes is an error proposing a unit. 'predicted' is left to the command
+        (a default unit, or an error)."""
+        import dataclasses
+
         from cnnvis.methods.targets import Unit
         target = parse_target(text)
+        if isinstance(target, Unit):
+            return dataclasses.replace(target, layer=self.layer(target.layer, "--target"))
         if not isinstance(target, Unit) and target != "predicted" and not self.has_classes():
             kind = "an index" if isinstance(target, int) else "a name"
             raise InputError(self.no_classes(f"--target {text} is {kind} of a class"))

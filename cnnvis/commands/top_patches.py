@@ -18,7 +18,8 @@ def run(args):
     run = Run(args, "top-patches")
     net = run.net
     size = tuple(args.size) if args.size else None
-    units = [Unit(args.layer, c) for c in args.channels]
+    layer = run.layer(args.layer)
+    units = [Unit(layer, c) for c in args.channels]
     result = top_patches(net, dataset_images(run, args.source, size), units, args.k, args.batch_size,
                          inside=args.inside, progress=False if args.quiet else None)
     projections = top_patch_projections(net, result, args.project) if args.project else None
