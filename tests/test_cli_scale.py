@@ -117,6 +117,9 @@ def test_a_dataset_with_a_picture_out_says_to_give_a_folder(folder, tmp_path, ca
     assert main(["explain", "--out", str(tmp_path / "d") + "/", "-m", "gradcam", "--scheduler", "nonsense",
                  folder]) == 2
     assert "unknown scheduler" in capsys.readouterr().err
+    assert main(["top-patches", folder, "--layer", "nowhere", "--out", str(tmp_path / "t") + "/"]) == 2
+    assert "no layer 'nowhere'" in capsys.readouterr().err
+    assert not (tmp_path / "d" / "manifest.json").exists() and not (tmp_path / "t" / "manifest.json").exists()
 
 
 @pytest.mark.slow

@@ -95,10 +95,11 @@ def extensions(args):
 
 
 def run_dataset(args, make_job, sources, out, limit=None):
-    """scale.run of make_job(network_spec, batch_size, resize) over ``sources`` (its first
+    """scale.run of make_job(network_spec, batch_size, resize, layer) over ``sources`` (its first
     ``limit`` images) into the folder ``out``, as the options say; the manifest's path on
     stdout, a summary on stderr (unless -q). Exit status: 0, or 1 when some images could not
-    be read. Without --model, the first image picks the default model, as IMAGE does."""
+    be read. Without --model, the first image picks the default model, as IMAGE does; layer(name,
+    option): the node a layer option selects (Keras weights: a conv's name means its activation)."""
     from cnnvis import scale
     from cnnvis.commands.options import read_image
     from cnnvis.commands.session import default_model, random_weights_warning
@@ -113,8 +114,18 @@ def run_dataset(args, make_job, sources, out, limit=None):
         args.model = default_model(items[0].path, read_image(items[0].path), say, lambda m: print(m, file=sys.stderr))
     if random_weights_warning(args):
         print(random_weights_warning(args), file=sys.stderr)
-    resize = getattr(args, "resize", "auto")
-    job = make_job(scale.NetworkSpec(args.model or "bundled", args.weights), args.batch_size, resize)
+    spec = scale.NetworkSpec(args.model or "bundled", args.weights)
+
+    def layer(name, option="--layer"):
+        """The node a layer name selects (methods.targets.layer_node), as Run.layer says it."""
+        from cnnvis.methods.targets import layer_node
+        from cnnvis.scale.network import network
+        node = None if name is None else layer_node(network(spec), name)  # the network run() then uses
+        if node != name:
+            say(f"{option} {name}: node {node}")
+        return node
+
+    job = make_job(spec, args.batch_size, getattr(args, "resize", "auto"), layer)
     manifest = scale.run(job, items, out, scheduler=args.scheduler, shard_size=args.shard_size, n_workers=args.workers,
                          resume=not args.restart, quiet=quiet)
     images = manifest["images"]

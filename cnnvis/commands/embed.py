@@ -40,8 +40,8 @@ def run(args):
     sources = source_or_dataset(args, args.images)
     if sources:
         from cnnvis import scale
-        return run_dataset(args, lambda spec, batch_size, resize: scale.EmbedJob(
-            method=args.method, layer=args.layer, perplexity=args.perplexity, seed=args.seed,
+        return run_dataset(args, lambda spec, batch_size, resize, layer: scale.EmbedJob(
+            method=args.method, layer=layer(args.layer), perplexity=args.perplexity, seed=args.seed,
             thumbnails=args.thumbnails, network=spec, batch_size=batch_size, resize=resize), sources, args.out,
             limit=args.limit)
     run = Run(args, "embed")

@@ -12,6 +12,8 @@ def left_out_line(left_out):
 
 
 def run(args):
+    import dataclasses
+
     from cnnvis import scale
     from cnnvis.commands.dataset import dataset_sources, run_dataset
     from cnnvis.commands.options import images_given
@@ -19,7 +21,7 @@ def run(args):
     from cnnvis.errors import InputError
     from cnnvis.explain import explained
     from cnnvis.methods import by_name
-    from cnnvis.methods.targets import ends_in_softmax, from_text
+    from cnnvis.methods.targets import Unit, ends_in_softmax, from_text
     given = {k: v for k, v in (("patch", args.patch), ("stride", args.stride), ("steps", args.steps),
                                ("samples", args.samples), ("epsilon", args.epsilon)) if v is not None}
     takes = {"samples", "steps"} if args.method == "all" else set(by_name.METHODS[args.method].options)
@@ -32,9 +34,13 @@ def run(args):
         raise InputError(f"--layer is the layer of the CAM methods ({cams}); {args.method} does not use one")
     sources = dataset_sources(args, images_given(args), args.out)
     if sources:
-        return run_dataset(args, lambda spec, batch_size, resize: scale.ExplainJob(
-            methods=(args.method,), target=from_text(args.target), layer=args.layer, score=args.score, options=given,
-            network=spec, batch_size=batch_size, resize=resize), sources, args.out)
+        def job(spec, batch_size, resize, layer):
+            target = from_text(args.target)
+            if isinstance(target, Unit):
+                target = dataclasses.replace(target, layer=layer(target.layer, "--target"))
+            return scale.ExplainJob(methods=(args.method,), target=target, layer=layer(args.layer), score=args.score,
+                                    options=given, network=spec, batch_size=batch_size, resize=resize)
+        return run_dataset(args, job, sources, args.out)
     run = Run(args, args.method, image=True)
     if args.score == "prob" and not ends_in_softmax(run.net):
         raise InputError(f"--score prob needs a network ending in a softmax; {run.net.name} ends with "

@@ -24,7 +24,7 @@ def run(args):
     sources = dataset_sources(args, images_given(args), args.out)
     if sources:
         from cnnvis import scale
-        return run_dataset(args, lambda spec, batch_size, resize: scale.PredictJob(
+        return run_dataset(args, lambda spec, batch_size, resize, layer: scale.PredictJob(
             k=args.k, network=spec, batch_size=batch_size, resize=resize), sources, args.out)
     run = Run(args, "predict", image=True)
     net, seen = run.net, run.fit.seen()

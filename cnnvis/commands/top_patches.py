@@ -12,8 +12,8 @@ def run(args):
     sources = source_or_dataset(args, args.images)
     if sources:
         from cnnvis import scale
-        return run_dataset(args, lambda spec, batch_size, resize: scale.TopPatchesJob(
-            layer=args.layer, channels=tuple(args.channels), k=args.k, inside=args.inside, project=args.project,
+        return run_dataset(args, lambda spec, batch_size, resize, layer: scale.TopPatchesJob(
+            layer=layer(args.layer), channels=tuple(args.channels), k=args.k, inside=args.inside, project=args.project,
             network=spec, batch_size=batch_size, resize=resize), sources, args.out)
     run = Run(args, "top-patches")
     net = run.net
