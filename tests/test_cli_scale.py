@@ -58,6 +58,17 @@ def test_explain_a_folder_a_file_and_a_csv_writes_pictures_arrays_and_a_manifest
     assert len(rows) == 10 and rows[-1]["target"] == str(sneaker) and rows[-1]["path"] == str(extra[-1])
 
 
+def test_explain_arrays_in_one_hdf5_store(folder, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    out = tmp_path / "out"
+    assert main(["explain", folder, "-m", "saliency", "--arrays", "hdf5", "--out", f"{out}/", "-q"]) == 0
+    m = manifest_of(out)
+    assert "maps.h5" in m["outputs"] and not (out / "arrays").exists()
+    with h5py.File(out / "maps.h5") as f:
+        d = f[f"{m['inputs'][0]['name']}/saliency"]
+        assert d.shape == (1, 28, 28) and d.attrs["path"] == m["inputs"][0]["path"] and d.attrs["method"] == "saliency"
+
+
 def test_a_folder_is_read_recursively_with_an_extension_filter(tmp_path, capsys):
     from PIL import Image
     photos = tmp_path / "photos"

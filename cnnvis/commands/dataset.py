@@ -27,8 +27,8 @@ SCHEDULER_HELP = ("where the shards run: in-process (default, or $DASK_SCHEDULER
 
 
 def add_dataset_args(p, batch_size=True):
-    """The options of a dataset run (--out DIR); batch_size: add --batch-size (a command
-    that has its own does not)."""
+    """The options of a dataset run (--out DIR), in a group returned for a command's own;
+    batch_size: add --batch-size (a command that has its own does not)."""
     g = p.add_argument_group("dataset runs (several images, a folder or a CSV file of path,target rows "
                              "with --out DIR; see docs/dask.md)")
     g.add_argument("--scheduler", help=SCHEDULER_HELP)
@@ -42,6 +42,7 @@ def add_dataset_args(p, batch_size=True):
         g.add_argument("--batch-size", type=positive_int, default=32, help="images per forward pass (default 32)")
     g.add_argument("--restart", action="store_true", help="recompute every shard, also those an earlier "
                    "run of the same command finished")
+    return g
 
 
 def is_folder(out):

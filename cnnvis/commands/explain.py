@@ -39,7 +39,8 @@ def run(args):
             if isinstance(target, Unit):
                 target = dataclasses.replace(target, layer=layer(target.layer, "--target"))
             return scale.ExplainJob(methods=(args.method,), target=target, layer=layer(args.layer), score=args.score,
-                                    options=given, network=spec, batch_size=batch_size, resize=resize)
+                                    options=given, arrays=None if args.arrays == "none" else args.arrays,
+                                    network=spec, batch_size=batch_size, resize=resize)
         return run_dataset(args, job, sources, args.out)
     run = Run(args, args.method, image=True)
     if args.score == "prob" and not ends_in_softmax(run.net):
@@ -87,5 +88,8 @@ def add_parser(sub):
     p.add_argument("--samples", type=positive_int, help="smoothgrad: noisy samples")
     p.add_argument("--epsilon", type=nonneg_float, help="fgsm: step in grey levels of the image (default 2)")
     add_output_args(p, folder=True)
-    add_dataset_args(p)
+    add_dataset_args(p).add_argument(
+        "--arrays", choices=("npy", "hdf5", "none"), default="npy", help="the raw maps: arrays/NAME.METHOD.npy "
+        "per image (default), one HDF5 store maps.h5 with the path, target, method and parameters as "
+        "attributes, or none")
     p.set_defaults(func=run)
