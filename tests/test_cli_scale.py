@@ -27,11 +27,12 @@ def manifest_of(out):
         return json.load(f)
 
 
-def cli(*args):
+def cli(*args, **env):
     """`python -m cnnvis.cli ARGS` in a fresh process computing on one thread, as a local
-    cluster's workers do (this worktree's cnnvis first, also in the workers it starts)."""
+    cluster's workers do (this checkout's cnnvis first, also in the workers it starts); env:
+    more environment variables."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), CNNVIS_PROGRESS="0",
-               CNNVIS_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+               CNNVIS_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", **env)
     return subprocess.run([sys.executable, "-m", "cnnvis.cli", *map(str, args)], capture_output=True, text=True,
                           env=env, timeout=600, check=False)
 
@@ -158,3 +159,35 @@ def test_progress_on_a_terminal_and_quiet_silences_it(folder, tmp_path, capsys, 
     assert "predict: " in err and "8/8" in err and "image/s" in err
     assert main(["predict", folder, "--out", f"{tmp_path / 'b'}/", "-q"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_an_unreachable_scheduler_from_the_environment_is_a_clear_error(folder, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("dask.distributed")  # its config first: config.set would drop it on leaving
+    import dask
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:9")
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        assert main(["predict", folder, "--out", f"{tmp_path / 'out'}/", "-q"]) == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_scheduler_address_and_dask_scheduler_address_run_on_that_cluster(folder, tmp_path):
+    """A running cluster (a LocalCluster of 2 workers here, as `dask scheduler` and `dask worker`
+    would be): --scheduler tcp://HOST:PORT and $DASK_SCHEDULER_ADDRESS give what in-process gives."""
+    import logging
+
+    distributed = pytest.importorskip("dask.distributed")
+    from cnnvis.scale.execute import ONE_THREAD
+    common = ["predict", folder, "--shard-size", "2", "--batch-size", "2", "-q"]
+    here = cli(*common, "--out", f"{tmp_path / 'here'}/")
+    assert here.returncode == 0, here.stderr[-3000:]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.ERROR, env=dict.fromkeys(ONE_THREAD, "1")) as cluster:
+        address = cluster.scheduler_address
+        given = cli(*common, "--out", f"{tmp_path / 'given'}/", "--scheduler", address)
+        from_env = cli(*common, "--out", f"{tmp_path / 'env'}/", DASK_SCHEDULER_ADDRESS=address)
+    for ran, name in ((given, "given"), (from_env, "env")):
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        m = manifest_of(tmp_path / name)
+        assert m["scheduler"] == f"Dask scheduler {address} (2 workers)"
+        assert_same(results(tmp_path / name, m), results(tmp_path / "here", manifest_of(tmp_path / "here")))
