@@ -191,3 +191,14 @@ def test_scheduler_address_and_dask_scheduler_address_run_on_that_cluster(folder
         m = manifest_of(tmp_path / name)
         assert m["scheduler"] == f"Dask scheduler {address} (2 workers)"
         assert_same(results(tmp_path / name, m), results(tmp_path / "here", manifest_of(tmp_path / "here")))
+
+
+def test_an_unreadable_image_is_said_and_makes_the_exit_status_1(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    write_samples(photos, 3)
+    (photos / "broken.png").write_bytes(b"not a png")
+    assert main(["predict", str(photos), "--out", f"{tmp_path / 'out'}/", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "could not read" in err and "broken.png" in err  # -q or not
+    m = manifest_of(tmp_path / "out")
+    assert m["status"] == "complete" and m["images"] == {"total": 4, "done": 3, "failed": 1}
