@@ -52,15 +52,16 @@ def setup_torch():
 
 
 def header(title):
+    """The report's first lines: versions (torch's when the benchmark loaded it), BLAS, CPU, command."""
     import numpy as np
-    import torch
 
     import cnnvis
     from cnnvis._startup import _cpuinfo
     from cnnvis.engine.parallel import blas_report, num_threads
+    torch = sys.modules.get("torch")
+    with_torch = f"torch {torch.__version__} ({torch.get_num_threads()} threads), " if torch else ""
     print(f"# {title}")
-    print(f"cnnvis {cnnvis.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"numpy {np.__version__}, cnnvis CPU threads {num_threads()}")
+    print(f"cnnvis {cnnvis.__version__}, {with_torch}numpy {np.__version__}, cnnvis CPU threads {num_threads()}")
     print(f"{blas_report()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
           f"CPU: {_cpuinfo().get('model name', 'unknown')}, {os.cpu_count()} cores")
     print(f"command: python {' '.join(sys.argv)}")

@@ -41,6 +41,7 @@ QUICK = {  # a command's script (or module) -> the arguments that make it quick
     "benchmarks/models.py": ["--quick"],
     "benchmarks/occlusion.py": ["--quick", "--repeats", "1", "--map-repeats", "1"],
     "benchmarks/methods.py": ["--quick", "--repeats", "1"],
+    "benchmarks/scale.py": ["--quick", "--repeats", "1"],
     "benchmarks/tolerances.py": ["--quick"],
     "benchmarks/exactness.py": ["--quick"],
     "benchmarks/accuracy.py": ["--quick"],

@@ -62,14 +62,22 @@ def explained(net, image, method, target="predicted", layer=None, score=None, pr
         left_out = [(name, LEFT_OUT.get(name, "")) for name in by_name.METHODS if name not in by_name.PANEL]
         return Explained(methods_figure(net, x, panel, fit=fit, note=note), panel, note, left_out)
     e = by_name.attribute(net, x, method, target, layer, score, progress=progress, **options)
+    figure, fooled = method_figure(net, image, x, e, fit=fit, note=note)
+    return Explained(figure, [e], note, fooled=fooled)
+
+
+def method_figure(net, image, x, e, index=0, fit=None, note=None):
+    """(figure, fooled) of image ``index`` of a computed Explanation ``e`` of one method (not
+    'all'): what explained() draws. image: that image as the network got it, uint8 (H, W[, 3]);
+    x: the batch e was computed on; fooled: FGSM's verdict, else None. Dataset runs
+    (cnnvis/scale) compute a batch once and draw each of its images so."""
     if e.display == "occlusion":
-        title = f"What the network looks at for: {explanation_title(net, e)}" + (f"\n{note}" if note else "")
-        return Explained(occlusion_figure(image, e.values, class_names=net.class_names, title=title, fit=fit),
-                         [e], note)
+        title = f"What the network looks at for: {explanation_title(net, e, index)}" + (f"\n{note}" if note else "")
+        return occlusion_figure(image, e.values, index, class_names=net.class_names, title=title, fit=fit), None
     if e.display == "adversarial":
-        fooled, title = fgsm_title(net, e)
-        return Explained(adversarial_figure(net, x, e.values, title=title), [e], note, fooled=fooled)
-    return Explained(explanation_figure(net, x, e, fit=fit, note=note), [e], note)
+        fooled, title = fgsm_title(net, e, index)
+        return adversarial_figure(net, x, e.values, index, title=title), fooled
+    return explanation_figure(net, x, e, index, fit=fit, note=note), None
 
 
 def fgsm_title(net, e, index=0):

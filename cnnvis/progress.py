@@ -15,7 +15,8 @@ def enabled(progress=None):
     return os.environ.get("CNNVIS_PROGRESS", "1") != "0" and sys.stderr.isatty()
 
 
-def bar(iterable=None, total=None, desc=None, progress=None, unit="it"):
-    """A tqdm bar over ``iterable`` (or a manual one with ``total``), or a silent stand-in."""
+def bar(iterable=None, total=None, desc=None, progress=None, unit="it", initial=0):
+    """A tqdm bar over ``iterable`` (or a manual one with ``total``), or a silent stand-in;
+    ``initial``: the work already done before (a resumed run's), not counted in the rate."""
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled(progress),
-                leave=False, dynamic_ncols=True)
+                leave=False, dynamic_ncols=True, initial=initial)

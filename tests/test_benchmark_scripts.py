@@ -55,7 +55,6 @@ def test_report_pastes_each_output_unedited():
     assert report.script_of("python -m cnnvis.cli train --epochs 1") == "cnnvis.cli"
 
 
-
 def test_keep_reruns_only_what_is_missing(tmp_path, monkeypatch):
     ran = []
 
@@ -71,3 +70,14 @@ def test_keep_reruns_only_what_is_missing(tmp_path, monkeypatch):
     assert first == again and first[:2] == ("python benchmarks/a.py", "output of python benchmarks/a.py\n")
     assert other[:2] == first[:2]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.slow
+def test_scale_quick_mode_runs():
+    """In-process against a local cluster of 2 workers, on the bundled model (about 40 s here)."""
+    done = subprocess.run([sys.executable, "scale.py", "--blas", "keep", "--repeats", "1", "--quick"], cwd=BENCHMARKS,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "local cluster, 2 x 1" in done.stdout and "every side wrote the same" in done.stdout
+    assert "machines (2 cores)" in done.stdout
+    assert "command: python scale.py" in done.stdout

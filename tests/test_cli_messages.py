@@ -26,7 +26,7 @@ PYTHON = re.compile(r"\b[a-z_]+=|Unit\(|cnnvis\.\w+\(")  # a keyword argument, a
     (["actmax", "--target", "fc1:3", "--octaves", "2", "--steps", "1"], "use --octaves 1 and the network's input size"),
     (["deepdream", "sample:0", "--layer", "fc1", "--octaves", "2"], "use --octaves 1, or dream a conv layer"),
     (["predict", "sample:0", "--k", "11"], "fashion_mnist_vgg has only 10 classes, so there is no top 11"),
-    (["explain", "cat", "--image", "dog", "-m", "saliency"], "two images given, 'cat' and --image 'dog': give one"),
+    (["explain", "cat", "--image", "dog", "-m", "saliency"], "several images ('cat', 'dog') make a dataset run"),
     (["weights", "info", "nowhere.h5"], "give a weights file, or the name of a model: bundled, efficientnet-lite0, hed"),
     (["explain", "sample:0", "-m", "fgsm", "--target", "block1_conv1:0"], "not units of a layer"),
 ])

@@ -1,4 +1,5 @@
-"""`cnnvis embed`: PCA or t-SNE of an image set's penultimate-layer features, coloured by label."""
+"""`cnnvis embed`: PCA or t-SNE of an image set's penultimate-layer features, coloured by label:
+one figure of --source, or a dataset run (IMAGE ..., --out DIR: commands/dataset.py)."""
 import os
 
 from cnnvis.commands.options import (
@@ -31,10 +32,18 @@ def labelled(folder):
 def run(args):
     import numpy as np
 
+    from cnnvis.commands.dataset import run_dataset, source_or_dataset
     from cnnvis.commands.session import Run, dataset_images
     from cnnvis.datasets import bundled_samples, fashion_mnist
     from cnnvis.methods.embedding import classifier, embedding
     from cnnvis.render.embedding import embedding_figure
+    sources = source_or_dataset(args, args.images)
+    if sources:
+        from cnnvis import scale
+        return run_dataset(args, lambda spec, batch_size, resize, layer: scale.EmbedJob(
+            method=args.method, layer=layer(args.layer), perplexity=args.perplexity, seed=args.seed,
+            thumbnails=args.thumbnails, network=spec, batch_size=batch_size, resize=resize), sources, args.out,
+            limit=args.limit)
     run = Run(args, "embed")
     net = run.net
     size = tuple(args.size) if args.size else None
@@ -61,7 +70,10 @@ def run(args):
 
 
 def add_parser(sub):
+    from cnnvis.commands.dataset import DATASET_HELP, add_dataset_args
     p = sub.add_parser("embed", help="PCA / t-SNE scatter of penultimate-layer features")
+    p.add_argument("images", nargs="*", metavar="IMAGE", help=DATASET_HELP + "; a CSV's targets are the "
+                   "labels (else the predicted classes)")
     add_network_args(p)
     p.add_argument("--source", default="bundled", type=image_source(("fashion-mnist",)),
                    help="'bundled' (the 100 bundled Fashion-MNIST samples, default), 'fashion-mnist' (its "
@@ -78,5 +90,6 @@ def add_parser(sub):
     p.add_argument("--perplexity", type=positive_float, default=30.0, help="t-SNE perplexity (default 30)")
     p.add_argument("--thumbnails", type=nonneg_int, default=0, help="draw this many images at their points")
     p.add_argument("--seed", type=nonneg_int, default=0)
-    add_output_args(p)
+    add_output_args(p, folder=True)
+    add_dataset_args(p)
     p.set_defaults(func=run)

@@ -1,4 +1,5 @@
-"""`cnnvis explain IMAGE --method M`: one method (or all of them) on one image."""
+"""`cnnvis explain IMAGE --method M`: one method (or all of them) on one image; on many
+(IMAGE ..., folders, CSV files of path,target rows) with --out DIR: commands/dataset.py."""
 
 
 def left_out_line(left_out):
@@ -11,11 +12,16 @@ def left_out_line(left_out):
 
 
 def run(args):
+    import dataclasses
+
+    from cnnvis import scale
+    from cnnvis.commands.dataset import dataset_sources, run_dataset
+    from cnnvis.commands.options import images_given
     from cnnvis.commands.session import Run
     from cnnvis.errors import InputError
     from cnnvis.explain import explained
     from cnnvis.methods import by_name
-    from cnnvis.methods.targets import ends_in_softmax
+    from cnnvis.methods.targets import Unit, ends_in_softmax, from_text
     given = {k: v for k, v in (("patch", args.patch), ("stride", args.stride), ("steps", args.steps),
                                ("samples", args.samples), ("epsilon", args.epsilon)) if v is not None}
     takes = {"samples", "steps"} if args.method == "all" else set(by_name.METHODS[args.method].options)
@@ -26,6 +32,16 @@ def run(args):
     if args.layer and not uses_layer:
         cams = ", ".join(n for n, m in by_name.METHODS.items() if m.uses_layer)
         raise InputError(f"--layer is the layer of the CAM methods ({cams}); {args.method} does not use one")
+    sources = dataset_sources(args, images_given(args), args.out)
+    if sources:
+        def job(spec, batch_size, resize, layer):
+            target = from_text(args.target)
+            if isinstance(target, Unit):
+                target = dataclasses.replace(target, layer=layer(target.layer, "--target"))
+            return scale.ExplainJob(methods=(args.method,), target=target, layer=layer(args.layer), score=args.score,
+                                    options=given, arrays=None if args.arrays == "none" else args.arrays,
+                                    network=spec, batch_size=batch_size, resize=resize)
+        return run_dataset(args, job, sources, args.out)
     run = Run(args, args.method, image=True)
     if args.score == "prob" and not ends_in_softmax(run.net):
         raise InputError(f"--score prob needs a network ending in a softmax; {run.net.name} ends with "
@@ -49,13 +65,14 @@ def run(args):
 
 
 def add_parser(sub):
+    from cnnvis.commands.dataset import add_dataset_args
     from cnnvis.commands.options import (add_image_arg, add_network_args, add_output_args, add_resize_arg,
                                          nonneg_float, positive_int)
     from cnnvis.explain import METHODS
     p = sub.add_parser("explain", help="explain one image with one method, or all of them",
                        description="Explain a prediction (or a unit) of a network on one image: the map "
                        "drawn over the image as given, with a colorbar, titled with what it explains.")
-    add_image_arg(p)
+    add_image_arg(p, many=True)
     p.add_argument("--method", "-m", required=True, choices=METHODS, help="the method; all: every method "
                    "that draws one map, side by side (it says which it leaves out)")
     add_network_args(p, photo_default=True)
@@ -70,5 +87,9 @@ def add_parser(sub):
     p.add_argument("--steps", type=positive_int, help="integrated gradients: steps")
     p.add_argument("--samples", type=positive_int, help="smoothgrad: noisy samples")
     p.add_argument("--epsilon", type=nonneg_float, help="fgsm: step in grey levels of the image (default 2)")
-    add_output_args(p)
+    add_output_args(p, folder=True)
+    add_dataset_args(p).add_argument(
+        "--arrays", choices=("npy", "hdf5", "none"), default="npy", help="the raw maps: arrays/NAME.METHOD.npy "
+        "per image (default), one HDF5 store maps.h5 with the path, target, method and parameters as "
+        "attributes, or none")
     p.set_defaults(func=run)

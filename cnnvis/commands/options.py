@@ -35,12 +35,17 @@ def add_quiet_arg(p):
                    "about the result, such as random weights, still go to stderr)")
 
 
-def add_output_args(p, kind="picture"):
-    """-o/--out (checked now; default: see session.default_out, the one rule), --dpi, -q/--quiet."""
-    p.add_argument("-o", "--out", type=output_file(kind), metavar="FILE",
+def add_output_args(p, kind="picture", folder=False):
+    """-o/--out (checked now; default: see session.default_out, the one rule), --dpi, -q/--quiet.
+    folder: the command also runs over a dataset, whose --out is a folder (commands/dataset.py)."""
+    p.add_argument("-o", "--out", type=output_file_or_folder(kind) if folder else output_file(kind),
+                   metavar="DIR|FILE" if folder else "FILE",
                    help="the picture to write (.png, .svg, .pdf, ...; default NAME.png in the current "
                         "folder: IMAGE-COMMAND.png, e.g. cat-gradcam.png, cat-predict.png, or COMMAND.png "
-                        "without an image, e.g. filters.png); its path is printed on stdout")
+                        "without an image, e.g. filters.png); its path is printed on stdout"
+                        + ("; a folder (a path ending in /, or an existing folder without an extension): "
+                           "a dataset run, writing pictures, arrays, tables and manifest.json there, whose "
+                           "path is printed" if folder else ""))
     p.add_argument("--dpi", type=positive_int, default=DPI, help=f"resolution of the picture (default {DPI})")
     add_quiet_arg(p)
 
@@ -81,16 +86,28 @@ IMAGE_HELP = ("an image file, a bundled photo ('cat', 'dog', 'goldfish', 'coffee
               "or 'sample:K' (the K-th bundled Fashion-MNIST sample, K = 0..99)")
 
 
-def add_image_arg(p, default="default sample:0 for one-channel networks, else cat"):
-    """The image, positional (IMAGE) or as --image (the same). Read it with image_spec(args)."""
-    p.add_argument("image_arg", nargs="?", metavar="IMAGE", help=f"{IMAGE_HELP}; {default}")
+def add_image_arg(p, default="default sample:0 for one-channel networks, else cat", many=False):
+    """The image, positional (IMAGE) or as --image (the same). Read it with image_spec(args).
+    many: IMAGE ... (images_given(args)): several images, folders or CSV files make a dataset
+    run (commands/dataset.py)."""
+    more = ("; several images, folders of them (recursively) or CSV files of path,target rows: a "
+            "dataset run, with --out DIR") if many else ""
+    p.add_argument("image_arg", nargs="*" if many else "?", metavar="IMAGE", help=f"{IMAGE_HELP}; {default}{more}")
     p.add_argument("--image", dest="image_opt", metavar="IMAGE", help="the same as IMAGE")
+
+
+def images_given(args):
+    """Every IMAGE and --image given, in order, each once."""
+    arg = getattr(args, "image_arg", None)
+    given = list(arg) if isinstance(arg, list) else [arg]
+    given.append(getattr(args, "image_opt", None))
+    return list(dict.fromkeys(v for v in given if v))
 
 
 def image_spec(args):
     """The image the command was given (IMAGE or --image), or None."""
-    given = [v for v in (getattr(args, "image_arg", None), getattr(args, "image_opt", None)) if v]
-    if len(given) == 2 and given[0] != given[1]:
+    given = images_given(args)
+    if len(given) > 1:
         raise InputError(f"two images given, {given[0]!r} and --image {given[1]!r}: give one")
     return given[0] if given else None
 
@@ -184,6 +201,21 @@ positive_float = _bounded(float, "a finite number", above=0)
 nonneg_float = _bounded(float, "a finite number", least=0)
 fraction = _bounded(float, "a finite number", least=0, below=1)  # a probability that must leave some
 unit_interval = _bounded(float, "a finite number", least=0, most=1)
+
+
+def output_file_or_folder(kind):
+    """An argparse type: a folder to write a dataset run into (commands/dataset.is_folder), or
+    a path for an output of ``kind``; checked now."""
+    def parse(text):
+        from cnnvis.commands.dataset import is_folder
+        if is_folder(text):
+            return output_folder(text)
+        try:
+            return output_file(kind)(text)
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{exc} (for a dataset run, a folder: end it with /, {text}/)") from None
+    parse.__name__ = f"{kind} file or folder"
+    return parse
 
 
 def output_file(kind):

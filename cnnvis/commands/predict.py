@@ -1,5 +1,6 @@
 """`cnnvis predict IMAGE`: the top-k classes of an image as a bar chart beside it; for a
-network without classes, its most active last-layer channels (the units to explain)."""
+network without classes, its most active last-layer channels (the units to explain). Many
+images (IMAGE ..., folders, CSV files of path,label rows) with --out DIR: commands/dataset.py."""
 from cnnvis.commands.options import add_image_arg, add_network_args, add_output_args, add_resize_arg, positive_int
 
 
@@ -14,10 +15,17 @@ def true_label(run):
 
 
 def run(args):
+    from cnnvis.commands.dataset import dataset_sources, run_dataset
+    from cnnvis.commands.options import images_given
     from cnnvis.commands.session import Run
     from cnnvis.methods.feature_maps import feature_maps
     from cnnvis.methods.predictions import top_k
     from cnnvis.render.predictions import channels_figure, predictions_figure
+    sources = dataset_sources(args, images_given(args), args.out)
+    if sources:
+        from cnnvis import scale
+        return run_dataset(args, lambda spec, batch_size, resize, layer: scale.PredictJob(
+            k=args.k, network=spec, batch_size=batch_size, resize=resize), sources, args.out)
     run = Run(args, "predict", image=True)
     net, seen = run.net, run.fit.seen()
     if run.has_classes():
@@ -38,10 +46,12 @@ def run(args):
 
 
 def add_parser(sub):
-    p = sub.add_parser("predict", help="top-k predicted classes of an image")
-    add_image_arg(p)
+    from cnnvis.commands.dataset import add_dataset_args
+    p = sub.add_parser("predict", help="top-k predicted classes of an image (or of many: --out DIR)")
+    add_image_arg(p, many=True)
     add_network_args(p, photo_default=True)
     add_resize_arg(p)
     p.add_argument("--k", type=positive_int, default=5, help="how many classes (default 5)")
-    add_output_args(p)
+    add_output_args(p, folder=True)
+    add_dataset_args(p)
     p.set_defaults(func=run)

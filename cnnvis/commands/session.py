@@ -41,6 +41,30 @@ def default_out(what, spec=None, ext=".png"):
     return (f"{stem(spec)}-{what}" if spec else what) + ext
 
 
+def default_model(spec, original, say, warn):
+    """The model for an image when no --model is given: the bundled one for its samples and
+    grey 28x28 images, EfficientNet-Lite0 (ImageNet) for a photo where it is installed (for a
+    dataset: for its first image); say and warn: the note and the warning's printers."""
+    import importlib
+    P = importlib.import_module("cnnvis.pretrained")  # the module (cnnvis.pretrained is also a function)
+    if spec is None or spec.startswith("sample:") or (original.ndim == 2 and original.shape == (28, 28)):
+        return "bundled"
+    if P.weights_path(PHOTO_MODEL, required=False):
+        say(f"model: {PHOTO_MODEL} (ImageNet classes), the default for a photo; --model to choose another")
+        return PHOTO_MODEL
+    warn(f"{PHOTO_MODEL}, the default model for photos, is not installed ({P.PRETRAINED[PHOTO_MODEL][2]}): "
+         "using the bundled Fashion-MNIST model (28x28 grey clothes) instead")
+    return "bundled"
+
+
+def random_weights_warning(args):
+    """The warning that --model has random weights, or None."""
+    if (args.model or "bundled") in RANDOM and not args.weights:
+        return (f"{args.model} has random weights (no trained ones come with cnnvis): what it predicts and the "
+                "maps show the architecture, not anything learned; give --weights FILE for trained ones")
+    return None
+
+
 class Run:
     """A command's network, image and output. image: the command takes an image (IMAGE or
     --image, fitted to the network by --resize); what: the name in the default output."""
@@ -55,9 +79,8 @@ class Run:
             args.model = self._default_model(original)
         self.net = network(args)
         self.notes.append(describe(args, self.net))
-        if (args.model or "bundled") in RANDOM and not args.weights:
-            self.warn(f"{args.model} has random weights (no trained ones come with cnnvis): what it predicts "
-                      "and the maps show the architecture, not anything learned; give --weights FILE for trained ones")
+        if random_weights_warning(args):
+            self.warn(random_weights_warning(args))
         self.fit = self.x = None
         if image:
             from cnnvis.fit import fit_for
@@ -74,18 +97,7 @@ class Run:
             self.out = args.out or check_output(default_out(what, self.spec), "picture")
 
     def _default_model(self, original):
-        """The model for an image when no --model is given: the bundled one for its samples and
-        grey 28x28 images, EfficientNet-Lite0 (ImageNet) for a photo where it is installed."""
-        import importlib
-        P = importlib.import_module("cnnvis.pretrained")  # the module (cnnvis.pretrained is also a function)
-        if self.spec is None or self.spec.startswith("sample:") or (original.ndim == 2 and original.shape == (28, 28)):
-            return "bundled"
-        if P.weights_path(PHOTO_MODEL, required=False):
-            self.say(f"model: {PHOTO_MODEL} (ImageNet classes), the default for a photo; --model to choose another")
-            return PHOTO_MODEL
-        self.warn(f"{PHOTO_MODEL}, the default model for photos, is not installed ({P.PRETRAINED[PHOTO_MODEL][2]}): "
-                  "using the bundled Fashion-MNIST model (28x28 grey clothes) instead")
-        return "bundled"
+        return default_model(self.spec, original, self.say, self.warn)
 
     # ---- messages -------------------------------------------------------------------------------
     def say(self, message):

@@ -4,7 +4,8 @@ A source is
   * 'bundled': the bundled Fashion-MNIST samples (cnnvis.datasets.bundled_samples);
   * a Dataset, or an array of images (N, H, W) or (N, H, W, C) in [0, 255];
   * a folder: its PNG/JPEG/BMP/GIF/TIFF files in sorted name order, each loaded when needed
-    (hidden files, such as a killed write's temporary .NAME.XXXXXXXX.tmp.png, are skipped);
+    (hidden files, such as a killed write's temporary .NAME.XXXXXXXX.tmp.png, are skipped;
+    image_paths lists a folder tree, as dataset runs read it: cnnvis/scale/inputs.py);
   * any other iterable (a generator, say) of images (H, W[, C]) in [0, 255], pulled one at a time.
 batches(source, batch_size) yields (first index, images (B, H, W[, C])); folders are resized
 to ``size`` (H, W) and converted to ``mode`` ('RGB' or 'L') as they are read.
@@ -19,9 +20,25 @@ from ..images import load_image
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
+def is_image_name(name, extensions=IMAGE_EXTENSIONS):
+    """Whether a file name is an image's: one of ``extensions`` (any case), not hidden."""
+    return name.lower().endswith(tuple(extensions)) and not name.startswith(".")
+
+
 def image_names(folder):
     """The names of the image files in ``folder`` (IMAGE_EXTENSIONS, any case, not hidden), sorted."""
-    return sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith("."))
+    return sorted(f for f in os.listdir(folder) if is_image_name(f))
+
+
+def image_paths(folder, extensions=IMAGE_EXTENSIONS):
+    """The paths of the image files (``extensions``, lower case, matched in any case; not
+    hidden) in ``folder`` and its subfolders (hidden ones skipped, links to folders not
+    followed), sorted by their path below ``folder`` part by part ('a/z.png' before 'b.png')."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [os.path.join(root, f) for f in files if is_image_name(f, extensions)]
+    return sorted(found, key=lambda p: os.path.relpath(p, folder).split(os.sep))
 
 
 def folder_images(folder, size=None, mode="RGB"):

@@ -10,6 +10,7 @@ Every gradient method starts backward from seed(): the gradient of the scores wi
 respect to the output of the layer that holds them.
 """
 import difflib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,7 +125,10 @@ def class_index(net, name):
     raise TargetError(f"no class {name!r} in {net.name}; {hint}{classes}; or give an index 0 .. {len(names) - 1}")
 
 
-def _one(net, t, predicted_index):
+def resolve_one(net, t, predicted_index=None):
+    """One target resolved: a class index (``predicted_index`` for 'predicted') or a Unit of a
+    layer the network has; a TargetError says what is wrong with it. Checks a target before
+    any work (cnnvis/scale checks each listed image's so)."""
     if isinstance(t, Unit):
         net.index(t.layer)
         return t
@@ -140,6 +144,24 @@ def _one(net, t, predicted_index):
         return int(t)
     raise TargetError(f"cannot use {t!r} as a target: give a class index, a class name, "
                       "'predicted', or a Unit(layer, channel, i, j)")
+
+
+def from_text(text):
+    """A target from its text (a command line's or a CSV's): 'LAYER:CHANNEL[:I:J]' a Unit, a
+    whole number a class index, anything else a class name (or 'predicted')."""
+    if ":" in text:
+        layer, *rest = text.split(":")
+        if len(rest) not in (1, 3) or not all(v.lstrip("-").isdigit() for v in rest):
+            raise InputError(f"a unit is LAYER:CHANNEL or LAYER:CHANNEL:I:J, got {text!r}")
+        return Unit(layer, *(int(v) for v in rest))
+    return int(text) if re.fullmatch(r"-?\d+", text) else text  # -1: an index, out of range
+
+
+def as_text(target):
+    """The text from_text reads back: 'LAYER:CHANNEL[:I:J]' for a Unit, else str(target)."""
+    if isinstance(target, Unit):
+        return ":".join(str(v) for v in (target.layer, target.channel, target.i, target.j) if v is not None)
+    return str(target)
 
 
 def per_image(target, n):
@@ -166,7 +188,7 @@ def resolve(net, x, target):
     if any(isinstance(t, str) and t == "predicted" for t in targets):
         logits = to_host(net.forward(x, until=logits_layer(net)))
         predicted = [int(k) for k in logits.argmax(axis=1)]
-    return [_one(net, t, p) for t, p in zip(targets, predicted)]
+    return [resolve_one(net, t, p) for t, p in zip(targets, predicted)]
 
 
 def target_layer(net, targets, score="logit"):

@@ -134,18 +134,29 @@ def top_patches(net, source, units, k=9, batch_size=32, size=None, inside=False,
                     (heapq.heappush if len(heap) < k else heapq.heapreplace)(heap, item)
             count += len(images)
             pbar.update(len(images))
-    return TopPatches(units, [[_patch(net, u, *item) for item in sorted(heap, reverse=True)]
-                              for u, heap in zip(units, heaps)], count)
+    return TopPatches(units, [[patch_at(net, u, key[0], -key[1], ij, image) for key, ij, image in
+                               sorted(heap, reverse=True)] for u, heap in zip(units, heaps)], count)
 
 
-def _patch(net, u, key, ij, image):
+def patch_at(net, u, score, index, ij, image):
+    """The Patch of unit u at map position ij ((i, j), or None for a dense neuron) in an image
+    (H, W[, C]) of the source, its ``index``-th, where u scored ``score``."""
     h, w = image.shape[:2]
     if ij is None:  # a dense neuron sees the whole image
         box = field = (0, h, 0, w)
     else:
         box = unit_box(net, u.layer, *ij, image_shape=(h, w))
         field = unit_box(net, u.layer, *ij, image_shape=(h, w), clip=False)
-    return Patch(key[0], -key[1], ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
+    return Patch(score, index, ij, box, field, image[box[0]:box[1], box[2]:box[3]], image)
+
+
+def rank(score, index, position):
+    """The sort key of the order top_patches keeps, best first: a higher score, then the lower
+    image index, then the earlier map position (row-major; None for a dense neuron). Sorting
+    the patches of disjoint parts of a source by it and keeping k per unit gives exactly the
+    top patches of one pass over the whole source, when the parts' scores are the same numbers
+    (the same batches): dataset runs merge their shards so (cnnvis/scale/jobs/top_patches.py)."""
+    return -score, index, position or ()
 
 
 def top_patch_projections(net, result, rule="deconvnet"):
