@@ -13,7 +13,8 @@ def test_evaluate_writes_the_table_and_figures(tmp_path, capsys):
             "insertion", "randomization", "pointing-game", "--step", "0.25", "--similarities", "spearman",
             "--sanity-images", "2", "--out", str(out), "--quiet"]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    assert capsys.readouterr().out == f"{out}\n"  # the path written, alone on stdout
+    printed = (out / "table.txt").read_text(encoding="utf-8")
     assert "randomization:spearman" in printed and "pointing-game" in printed and "*" in printed
     assert sorted(os.listdir(out)) == ["curves.png", "randomization.png", "table.csv", "table.txt"]
     with open(out / "table.csv", encoding="utf-8") as f:
@@ -31,6 +32,7 @@ def test_evaluate_writes_the_table_and_figures(tmp_path, capsys):
     (["--step", "2"], "argument --step"),
     (["--metrics", "accuracy"], "argument --metrics: invalid choice"),
     (["--image", "cat", "--target", "label"], "--target label needs the bundled samples"),
+    (["cat", "dog", "--target", "label"], "--target label needs the bundled samples"),
     (["--model", "vgg16-notop", "--metrics", "data-randomization"], "--random-labels"),
 ])
 def test_bad_options_are_refused_before_any_work(tmp_path, capsys, argv, expected):

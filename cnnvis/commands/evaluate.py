@@ -9,8 +9,11 @@ import os
 import sys
 
 from cnnvis.commands.options import (
+    add_image_arg,
     add_network_args,
+    add_quiet_arg,
     image_input,
+    images_given,
     network,
     nonneg_float,
     nonneg_int,
@@ -28,8 +31,8 @@ def inputs(net, args):
     import numpy as np
 
     from cnnvis.datasets import bundled_samples
-    if args.image:
-        pairs = [image_input(net, spec) for spec in args.image]
+    if images_given(args):
+        pairs = [image_input(net, spec) for spec in images_given(args)]
         return np.stack([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs]), None
     samples = bundled_samples()
     if net.input_shape == (1,) + samples.images.shape[1:3]:
@@ -94,16 +97,16 @@ def run(args):
                write_text(os.path.join(args.out, "table.csv"), result.csv())]
     if result.curves:
         written.append(save_figure(curves_figure(result, f"{net.name}: {len(x)} images"),
-                                   os.path.join(args.out, "curves.png"), dpi=100))
+                                   os.path.join(args.out, "curves.png"), dpi=args.dpi))
     if result.randomization is not None:
         written.append(save_figure(randomization_figure(result.randomization, images[0]),
-                                   os.path.join(args.out, "randomization.png"), dpi=110))
+                                   os.path.join(args.out, "randomization.png"), dpi=args.dpi))
     if result.data_randomization is not None:
         written.append(save_figure(data_randomization_figure(result.data_randomization, images),
-                                   os.path.join(args.out, "data-randomization.png"), dpi=110))
-    print(result.table())
+                                   os.path.join(args.out, "data-randomization.png"), dpi=args.dpi))
     if not args.quiet:
-        print("\nwrote " + ", ".join(written), file=sys.stderr)
+        print(result.table() + "\n\nwrote " + ", ".join(written), file=sys.stderr)
+    print(args.out)
 
 
 def add_parser(sub):
@@ -113,8 +116,8 @@ def add_parser(sub):
                        description=__doc__.split("\n\n")[0])
     add_network_args(p)
     d = p.add_argument_group("images and targets")
-    d.add_argument("--image", nargs="+", help="image files, 'cat', 'dog' or 'sample:K' (default: the "
-                   "first --images bundled samples for one-channel 28x28 networks, else cat and dog)")
+    add_image_arg(d, default="default: the first --images bundled samples for one-channel 28x28 networks, "
+                  "else cat and dog", many=True)
     d.add_argument("--images", type=positive_int, default=20,
                    help="how many bundled samples, one class after another (default 20)")
     d.add_argument("--target", default="predicted", help="'predicted' (default), 'label' (the samples' "
@@ -141,7 +144,9 @@ def add_parser(sub):
     s.add_argument("--seed", type=nonneg_int, default=0, help="random control, SmoothGrad and ROAD noise, "
                    "re-initialisation (default 0)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", default="cnnvis-evaluate", type=output_folder,
-                   help="folder of table.txt, table.csv and the figures (default ./cnnvis-evaluate)")
-    o.add_argument("--quiet", action="store_true", help="no progress bars or messages")
+    o.add_argument("-o", "--out", default="cnnvis-evaluate", type=output_folder, metavar="DIR",
+                   help="folder of table.txt, table.csv and the figures (default ./cnnvis-evaluate); its "
+                        "path is printed on stdout, the table on stderr")
+    o.add_argument("--dpi", type=positive_int, default=110, help="resolution of the figures (default 110)")
+    add_quiet_arg(o)
     p.set_defaults(func=run)
