@@ -1,5 +1,6 @@
 """The dataset-run tests' inputs and comparisons: bundled Fashion-MNIST samples written as PNG
 files (28x28, the bundled model's size), and the results of two runs compared file by file."""
+import contextlib
 import json
 import os
 import time
@@ -71,3 +72,19 @@ class SlowExplainJob(ExplainJob):
         result = super().run_shard(net, layout, shard, images, done)
         time.sleep(self.delay)
         return result
+
+
+@contextlib.contextmanager
+def one_thread():
+    """This process computing as a local cluster's worker does: one cnnvis thread, one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+    before = os.environ.get("CNNVIS_NUM_THREADS")
+    os.environ["CNNVIS_NUM_THREADS"] = "1"
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            yield
+    finally:
+        if before is None:
+            del os.environ["CNNVIS_NUM_THREADS"]
+        else:
+            os.environ["CNNVIS_NUM_THREADS"] = before

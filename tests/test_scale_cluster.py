@@ -4,7 +4,6 @@ the next run to the same result.
 
 Bit for bit against an in-process run computing on one thread (the workers' count: cnnvis's
 kernels and BLAS each); to float32 rounding against one on this machine's threads."""
-import contextlib
 import json
 import logging
 import os
@@ -15,7 +14,7 @@ import threading
 import time
 
 import pytest
-from scale_data import SlowExplainJob, assert_same, results, write_samples
+from scale_data import SlowExplainJob, assert_same, results, write_samples, one_thread
 
 from cnnvis import scale
 from cnnvis.scale.execute import ONE_THREAD
@@ -26,22 +25,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
 SHARD = 2  # 8 shards of the 16 images
 EXPLAIN = {"methods": ("saliency", "gradcam"), "batch_size": 2, "pictures": None}
-
-
-@contextlib.contextmanager
-def one_thread():
-    """This process computing as a local cluster's worker does: one cnnvis thread, one BLAS thread."""
-    from threadpoolctl import threadpool_limits
-    before = os.environ.get("CNNVIS_NUM_THREADS")
-    os.environ["CNNVIS_NUM_THREADS"] = "1"
-    try:
-        with threadpool_limits(1, user_api="blas"):
-            yield
-    finally:
-        if before is None:
-            del os.environ["CNNVIS_NUM_THREADS"]
-        else:
-            os.environ["CNNVIS_NUM_THREADS"] = before
 
 
 @pytest.fixture(scope="module")

@@ -30,10 +30,17 @@ def temporaries(folder):
     return [p.name for p in folder.rglob("*") if cnnvis.io.TEMPORARY.fullmatch(p.name)]
 
 
+def default_signals():
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGUSR1):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def stalled_trace(path):
     """A child writing `cnnvis trace` to path, stopped inside atomic_path (its temporary exists)."""
+    # the child starts with every caught signal at its default, as from a terminal: under nohup
+    # SIGHUP arrives ignored, and cnnvis rightly leaves an ignored signal ignored
     child = subprocess.Popen([sys.executable, "-c", STALLED_WRITE, "trace", "--out", str(path)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     assert child.stdout.readline() == "writing\n"
     assert len(temporaries(path.parent)) == 1
     return child
