@@ -36,7 +36,7 @@ def main():
     from cnnvis.evaluation import (deletion, energy_pointing_game, localisation_set, model_randomization,
                                    perturbation_curves, pointing_game, relevance, road)
     from cnnvis.models import bundled_model
-    from cnnvis.verify.torch_mirror import torch_mirror
+    from cnnvis.verify.torch_mirror import net_from_mirror, torch_mirror
 
     header("Evaluation metrics, cnnvis vs Quantus")
     net, data = bundled_model(), bundled_samples()
@@ -55,18 +55,8 @@ def main():
     def qcall(metric, **kw):
         return metric(model=model, x_batch=x, y_batch=y, a_batch=a, device="cpu", **kw)
 
-    def net_from(torch_model):
-        other = copy.deepcopy(net)
-        modules = dict(torch_model.named_modules())
-        for node in other.nodes:
-            if node.params:
-                m = modules[f"nodes.{node.name}"]
-                node.params = {k: getattr(m, k).detach().numpy().astype(np.float32) for k in node.params}
-                node.buffers = {k: getattr(m, k).detach().numpy().astype(np.float32) for k in node.buffers}
-        return other
-
     def explain(model, inputs, targets, **kwargs):
-        return relevance(net_from(model), np.asarray(inputs, np.float32), [int(t) for t in targets],
+        return relevance(net_from_mirror(net, model), np.asarray(inputs, np.float32), [int(t) for t in targets],
                          "saliency")[:, None]
 
     def quantus_init(name, layer, rng):  # the weights Quantus's generator draws (seed 42)

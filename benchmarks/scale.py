@@ -59,23 +59,14 @@ def variants(n, folder):
     return folder
 
 
-def one_thread(on):
-    """A context in which this process computes on one thread (cnnvis's kernels and BLAS), when ``on``."""
+def one_thread_if(on):
+    """tests/scale_data.one_thread() (this process on one thread, as a cluster worker) when ``on``."""
     import contextlib
     import os
-
-    from threadpoolctl import threadpool_limits
-
-    @contextlib.contextmanager
-    def limited():
-        before = os.environ.get("CNNVIS_NUM_THREADS")
-        os.environ["CNNVIS_NUM_THREADS"] = "1"
-        try:
-            with threadpool_limits(1, user_api="blas"):
-                yield
-        finally:
-            os.environ.pop("CNNVIS_NUM_THREADS") if before is None else os.environ.update(CNNVIS_NUM_THREADS=before)
-    return limited() if on else contextlib.nullcontext()
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+    from scale_data import one_thread
+    return one_thread() if on else contextlib.nullcontext()
 
 
 def main():
@@ -114,7 +105,7 @@ def main():
             runs = {name: [] for name in sides}
             for r in range(args.repeats):
                 for name, (scheduler, single) in sides.items():
-                    with one_thread(single):
+                    with one_thread_if(single):
                         m = scale.run(job, folder, os.path.join(work, f"{r}-{len(runs[name])}-{single}-{name[:5]}"),
                                       scheduler=scheduler, shard_size=args.shard_size, resume=False, quiet=True)
                     runs[name].append(m)

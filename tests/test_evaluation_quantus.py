@@ -43,6 +43,7 @@ from cnnvis.evaluation import (deletion, energy_pointing_game, insertion, locali
 from cnnvis.evaluation.perturbation import ranks, regions
 from cnnvis.evaluation.road import noisy_linear_imputation
 from cnnvis.evaluation.similarity import ssim
+from cnnvis.verify.torch_mirror import net_from_mirror
 from cnnvis.models import bundled_model
 
 quantus = pytest.importorskip("quantus")
@@ -152,18 +153,6 @@ def test_road_imputation_is_quantus_noisy_linear_imputation(rng, record_property
     agreement(record_property, "max abs", np.abs(ours - theirs).max(), 1e-12)  # one system, two sparse solves
 
 
-def cnnvis_net(net, torch_model):
-    """A copy of ``net`` holding the weights of a mirror Quantus randomised."""
-    other = copy.deepcopy(net)
-    modules = dict(torch_model.named_modules())
-    for node in other.nodes:
-        if node.params:
-            m = modules[f"nodes.{node.name}"]
-            node.params = {k: getattr(m, k).detach().numpy().astype(np.float32) for k in node.params}
-            node.buffers = {k: getattr(m, k).detach().numpy().astype(np.float32) for k in node.buffers}
-    return other
-
-
 def quantus_draws(model, torch, seed):
     """Our init= giving each layer the weights Quantus's generator gives it: reset_parameters()
     after torch.manual_seed(seed + 1) (PyTorch's default initialisation)."""
@@ -184,7 +173,7 @@ def test_model_randomization_is_mprt(setup, torch, order, layer_order, record_pr
     targets = [int(v) for v in y]
 
     def explain(model, inputs, targets, **kwargs):  # Quantus's explain_func: cnnvis on its weights
-        return relevance(cnnvis_net(net, model), np.asarray(inputs, np.float32), [int(t) for t in targets],
+        return relevance(net_from_mirror(net, model), np.asarray(inputs, np.float32), [int(t) for t in targets],
                          "saliency")[:, None]
 
     ours = model_randomization(net, x, targets, ["saliency"], order, similarities=["spearman", "spearman_abs"],

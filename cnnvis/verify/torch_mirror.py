@@ -33,6 +33,19 @@ def torch_mirror(net, dtype=None):
     return _mirror_class(torch)(net).to(dtype).eval()
 
 
+def net_from_mirror(net, mirror):
+    """A copy of ``net`` holding the weights ``mirror`` (a torch_mirror of net, or a deep copy of
+    one, e.g. Quantus's randomised model) holds now: the inverse of torch_mirror's copy."""
+    import copy
+    other = copy.deepcopy(net)
+    for node in other.nodes:
+        if node.params:
+            module = mirror.module(node.name)
+            node.params = {k: getattr(module, k).detach().numpy().astype(net.dtype) for k in node.params}
+            node.buffers = {k: getattr(module, k).detach().numpy().astype(net.dtype) for k in node.buffers}
+    return other
+
+
 def _mirror_class(torch):
     class Mirror(torch.nn.Module):
         """forward(x, until=None): the output of node ``until`` (default the output node)."""
