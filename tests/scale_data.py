@@ -68,8 +68,8 @@ class SlowExplainJob(ExplainJob):
     import it from here (the tests folder is on their sys.path, as on the test process's)."""
     delay: float = 0.3
 
-    def run_shard(self, net, layout, shard, images, done):
-        result = super().run_shard(net, layout, shard, images, done)
+    def run_shard(self, net, layout, shard, inputs):
+        result = super().run_shard(net, layout, shard, inputs)
         time.sleep(self.delay)
         return result
 

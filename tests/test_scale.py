@@ -33,7 +33,7 @@ def net():
 
 
 def images(net, items):
-    return np.stack([read(net, i.path) for i in items])
+    return np.stack([read(net, i.path).image for i in items])
 
 
 def test_inputs_folders_recursively_files_and_csv_in_order(tmp_path):
@@ -267,3 +267,25 @@ def test_an_unreachable_scheduler_is_a_backend_error(folder, tmp_path):
             pytest.raises(BackendError, match="cannot reach the Dask scheduler"):
         scale.run(scale.PredictJob(), folder, tmp_path, scheduler="tcp://127.0.0.1:9", quiet=True)
     assert time.time() - start < 30
+
+
+def test_pictures_are_drawn_on_the_photo_as_given_not_the_fitted_input(net, tmp_path, monkeypatch):
+    """Issue 12 with issue 19's item 2: a 200x300 portrait becomes the bundled model's 28x28 grey
+    input (centre crop), and the dataset run's pictures show the portrait, as `cnnvis explain
+    PHOTO` does, with the crop framed."""
+    from cli_runs import portrait, titled
+
+    from cnnvis.scale.jobs import explain, predict
+    drawn = []
+    for module in (explain, predict):
+        def save(fig, path, real=module.save_figure, **kw):
+            drawn.append(fig)
+            real(fig, path, **kw)
+        monkeypatch.setattr(module, "save_figure", save)
+    photo = portrait(tmp_path)
+    scale.run(scale.ExplainJob(methods=("gradcam",), arrays=None), [photo], tmp_path / "x", quiet=True)
+    scale.run(scale.PredictJob(k=2), [photo], tmp_path / "p", quiet=True)
+    explained, predicted = drawn
+    assert titled(explained, "Input").images[0].get_array().shape[:2] == (300, 200)
+    assert len(titled(explained, "Input").patches) == 1  # the part the network saw, framed
+    assert predicted.axes[0].images[0].get_array().shape[:2] == (300, 200)

@@ -1,7 +1,8 @@
 """The images of a shard, fitted to the network's input size and channels by the job's
 ``resize`` (cnnvis.fit: crop, pad or stretch; 'auto' is crop, as torchvision's Resize +
 CenterCrop, since a set of images needs one size), each on its own: an image that cannot be
-read is reported, not fatal."""
+read is reported, not fatal. Each image's cnnvis.fit.Fit is kept, so that pictures are drawn
+on the photo as given, as the one-image commands draw them."""
 import numpy as np
 
 from ..errors import InputError
@@ -24,24 +25,34 @@ def input_form(net):
 
 
 def read(net, path, resize="auto"):
-    """The image at ``path`` as ``net`` gets it, uint8 (H, W[, 3]), fitted by ``resize``."""
+    """The cnnvis.fit.Fit of the image at ``path`` to ``net`` by ``resize``: .image is what the
+    network gets, uint8 (H, W[, 3]); .original the image as given."""
     size, mode = input_form(net)
     check_resize(resize)
     return fit_image(load_image(path, mode=None), size, "crop" if resize == "auto" else resize, grey=mode == "L",
-                     fill=zero_colour(net.preprocessing)).image
+                     fill=zero_colour(net.preprocessing))
+
+
+class ShardImages:
+    """The images of a shard that could be read: images (n, H, W[, C]) uint8 as the network gets
+    them, fits [Fit] (n) to draw on the originals, done [(global index, Item)] (n), and
+    failed [{"index", "path", "error"}] of those that could not be."""
+
+    def __init__(self, fits, done, failed):
+        self.fits, self.done, self.failed = fits, done, failed
+        self.images = np.stack([f.image for f in fits]) if fits else None
 
 
 def read_shard(net, shard, resize="auto"):
-    """(images (n, H, W[, C]) uint8 or None, [(global index, Item)] of the n read,
-    [{"index", "path", "error"}] of those that could not be)."""
-    images, done, failed = [], [], []
+    """The ShardImages of ``shard``."""
+    fits, done, failed = [], [], []
     for k, item in enumerate(shard.items):
         try:
-            images.append(read(net, item.path, resize))
+            fits.append(read(net, item.path, resize))
             done.append((shard.first + k, item))
         except InputError as exc:
             failed.append({"index": shard.first + k, "path": item.path, "error": str(exc)})
-    return (np.stack(images) if images else None), done, failed
+    return ShardImages(fits, done, failed)
 
 
 class ImageList:
@@ -54,4 +65,4 @@ class ImageList:
         return len(self.items)
 
     def __getitem__(self, k):
-        return read(self.net, self.items[k].path, self.resize)
+        return read(self.net, self.items[k].path, self.resize).image

@@ -21,8 +21,9 @@ def run_shard(job, shard, out_dir):
     start = time.perf_counter()
     layout = Layout(out_dir)
     net = network(job.network)
-    images, done, failed = read_shard(net, shard, job.resize)
-    result = job.run_shard(net, layout, shard, images, done) if done else {}
+    inputs = read_shard(net, shard, job.resize)
+    done, failed = inputs.done, inputs.failed
+    result = job.run_shard(net, layout, shard, inputs) if done else {}
     record = {"shard": shard.index, "key": shard.key, "first": shard.first, "count": len(shard.items),
               "images": [index for index, _ in done], "failed": failed,
               "outputs": result.get("outputs", []), "rows": result.get("rows", []),

@@ -4,8 +4,9 @@
 A job defines
     kind                        its name ('explain', 'predict', 'top-patches', 'embed')
     check(net, items)           reject bad parameters and targets before any work
-    run_shard(net, layout, shard, images, done) -> {"outputs": [...], "rows": [...], "part": path}
-                                compute one shard and write its files (atomically)
+    run_shard(net, layout, shard, inputs) -> {"outputs": [...], "rows": [...], "part": path}
+                                compute one shard (inputs: its images.ShardImages, those
+                                that could be read) and write its files (atomically)
     reduce(net, layout, records, items) -> [outputs]
                                 the run's own outputs from every shard's record (on the client)
 Its parameters are its fields; batch_size images go through the network at a time; resize:
@@ -46,7 +47,7 @@ class Job:
             raise InputError(f"the batch size must be at least 1, got {self.batch_size}")
         check_resize(self.resize)
 
-    def run_shard(self, net, layout, shard, images, done):
+    def run_shard(self, net, layout, shard, inputs):
         raise NotImplementedError
 
     def reduce(self, net, layout, records, items):

@@ -43,7 +43,8 @@ class EmbedJob(Job):
             net.index(self.layer)
         check_targets(net, [i.target for i in items if i.target is not None], allow_units=False)
 
-    def run_shard(self, net, layout, shard, images, done):
+    def run_shard(self, net, layout, shard, inputs):
+        images, done = inputs.images, inputs.done
         feats, preds = features(net, net.preprocess(images), self.layer or penultimate_layer(net), self.batch_size,
                                 progress=False)
         part = layout.part(shard.index, ".npz")

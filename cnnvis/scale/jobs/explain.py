@@ -68,7 +68,8 @@ class ExplainJob(Job):
                              f"{type(net[net.output]).__name__}: score by the logit")
         if self.layer is not None:
             net.index(self.layer)
-        check_targets(net, [self.target] + [i.target for i in items if i.target is not None])
+        default = [self.target] if any(i.target is None for i in items) else []  # not needed: every item has one
+        check_targets(net, default + [i.target for i in items if i.target is not None])
 
     def _explanations(self, net, x, targets):
         """[(method as named in the outputs, Explanation, the picture's method or None)] for batch x."""
@@ -84,10 +85,12 @@ class ExplainJob(Job):
                                                 **given), name))
         return out
 
-    def run_shard(self, net, layout, shard, images, done):
+    def run_shard(self, net, layout, shard, inputs):
+        images, done = inputs.images, inputs.done
         outputs, rows, store = [], [], {}
         for b0 in range(0, len(done), self.batch_size):
             batch, imgs = done[b0:b0 + self.batch_size], images[b0:b0 + self.batch_size]
+            fits = inputs.fits[b0:b0 + self.batch_size]
             x = net.preprocess(imgs)
             targets = T.resolve(net, x, [self.target if i.target is None else i.target for _, i in batch])
             explanations = self._explanations(net, x, targets)
@@ -99,8 +102,8 @@ class ExplainJob(Job):
                         picture = layout.picture(item.name, "all" if name.startswith("all.") else name,
                                                  self.pictures.lower())
                     if picture and drawn:  # a panel is drawn once, with its first method
-                        fig = methods_figure(net, x, panel, index=n) if drawn == "all" else \
-                            method_figure(net, imgs[n], x, e, n)[0]
+                        fig = methods_figure(net, x, panel, index=n, fit=fits[n]) if drawn == "all" else \
+                            method_figure(net, imgs[n], x, e, n, fit=fits[n])[0]
                         save_figure(fig, layout.path(picture), dpi=120)
                         outputs.append(picture)
                     row = {"index": index, "path": item.path, "name": item.name, "method": name,

@@ -35,7 +35,8 @@ class PredictJob(Job):
             raise InputError(f"pictures are one of {', '.join(KINDS['picture'])}, not {self.pictures!r}")
         check_targets(net, [i.target for i in items if i.target is not None], allow_units=False)
 
-    def run_shard(self, net, layout, shard, images, done):
+    def run_shard(self, net, layout, shard, inputs):
+        images, done = inputs.images, inputs.done
         pred = top_k(net, net.preprocess(images), self.k, self.batch_size)
         outputs, rows = [], []
         for n, (index, item) in enumerate(done):
@@ -43,7 +44,9 @@ class PredictJob(Job):
             picture = None
             if self.pictures:
                 picture = layout.picture(item.name, "predictions", self.pictures.lower())
-                fig = predictions_figure(images[n], pred, n, None if label is None else net.class_name(label))
+                fit = inputs.fits[n]
+                fig = predictions_figure(fit.original, pred, n, None if label is None else net.class_name(label),
+                                         seen=fit.seen())
                 save_figure(fig, layout.path(picture))
                 outputs.append(picture)
             rows.append({"index": index, "path": item.path, "name": item.name, "label": label,

@@ -54,7 +54,8 @@ class TopPatchesJob(Job):
         if self.inside and len(shape) == 3:
             inside_mask(net, self.layer, input_form(net)[0], shape[1:])
 
-    def run_shard(self, net, layout, shard, images, done):
+    def run_shard(self, net, layout, shard, inputs):
+        images, done = inputs.images, inputs.done
         result = top_patches(net, images, self.units(), self.k, self.batch_size, inside=self.inside, progress=False)
         arrays = {}
         for u, patches in enumerate(result.patches):
