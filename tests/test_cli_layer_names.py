@@ -48,3 +48,20 @@ def test_pre_asks_for_the_convolution_and_other_weights_keep_node_names(files, t
     assert any("block1_conv2:3" in t for t in texts(ran.figure))
     ran = cli(capsys, monkeypatch, "feature-maps", photo, "--weights", plain, "--layer", "block9", "-o", tmp_path / "x.png")
     assert ran.code == 2 and "no layer 'block9'" in ran.err  # checked once, in the user's name
+
+
+def test_a_csv_files_unit_targets_go_through_the_same_names(files, tmp_path, capsys, monkeypatch):
+    """A dataset run's CSV rows name units as a user types them: with Keras weights a conv's name
+    means its activation there too, said once for the run, and the table names the node used
+    (every row has a target: the network's lack of classes is no error)."""
+    import csv
+    keras, _, photo = files
+    table = tmp_path / "targets.csv"
+    table.write_text(f"path,target\n{photo},block2_conv1:5\n{photo},block2_conv1:6\n{photo},block2_conv1_relu:7\n")
+    ran = cli(capsys, monkeypatch, "explain", table, "--weights", keras, "-m", "saliency",
+              "--out", f"{tmp_path / 'run'}/")
+    assert ran.code == 0, ran.err
+    assert ran.err.count("a CSV target's layer block2_conv1: node block2_conv1_relu") == 1
+    with open(tmp_path / "run" / "explanations.csv") as f:
+        assert [row["target"] for row in csv.DictReader(f)] == ["block2_conv1_relu:5", "block2_conv1_relu:6",
+                                                                 "block2_conv1_relu:7"]

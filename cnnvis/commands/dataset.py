@@ -95,12 +95,24 @@ def extensions(args):
     return tuple(e.strip() for e in args.ext.split(",") if e.strip())
 
 
+def unit_through(item, layer):
+    """The Item with a CSV row's unit target on the node layer(name, option) selects."""
+    import dataclasses
+
+    from cnnvis.methods.targets import Unit
+    if not isinstance(item.target, Unit):
+        return item
+    return dataclasses.replace(item, target=dataclasses.replace(item.target, layer=layer(item.target.layer,
+                                                                                          "a CSV target's layer")))
+
+
 def run_dataset(args, make_job, sources, out, limit=None):
     """scale.run of make_job(network_spec, batch_size, resize, layer) over ``sources`` (its first
     ``limit`` images) into the folder ``out``, as the options say; the manifest's path on
     stdout, a summary on stderr (unless -q). Exit status: 0, or 1 when some images could not
     be read. Without --model, the first image picks the default model, as IMAGE does; layer(name,
-    option): the node a layer option selects (Keras weights: a conv's name means its activation)."""
+    option): the node a layer option selects (Keras weights: a conv's name means its activation);
+    a CSV file's unit targets go through it too."""
     from cnnvis import scale
     from cnnvis.commands.options import read_image
     from cnnvis.commands.session import default_model, random_weights_warning
@@ -117,15 +129,19 @@ def run_dataset(args, make_job, sources, out, limit=None):
         print(random_weights_warning(args), file=sys.stderr)
     spec = scale.NetworkSpec(args.model or "bundled", args.weights)
 
+    said = set()
+
     def layer(name, option="--layer"):
-        """The node a layer name selects (methods.targets.layer_node), as Run.layer says it."""
+        """The node a layer name selects (methods.targets.layer_node), said once, as Run.layer says it."""
         from cnnvis.methods.targets import layer_node
         from cnnvis.scale.network import network
         node = None if name is None else layer_node(network(spec), name)  # the network run() then uses
-        if node != name:
+        if node != name and (option, name) not in said:
+            said.add((option, name))
             say(f"{option} {name}: node {node}")
         return node
 
+    items = [unit_through(item, layer) for item in items]
     job = make_job(spec, args.batch_size, getattr(args, "resize", "auto"), layer)
     manifest = scale.run(job, items, out, scheduler=args.scheduler, shard_size=args.shard_size, n_workers=args.workers,
                          resume=not args.restart, quiet=quiet)
