@@ -49,6 +49,7 @@ import pytest
 import cnnvis
 import torch_models as tm
 from conftest import rel_err
+from torch_rules import input_grad
 from cnnvis import loading
 from cnnvis.images import load_image
 from cnnvis.methods.targets import logits_layer
@@ -125,30 +126,6 @@ def load_recording_architecture(path):
     return net, chosen[0][0]
 
 
-def hooks(model, rule, torch):
-    """Full backward hooks turning autograd into ``rule`` at every nn.ReLU and nn.ReLU6."""
-    hook = {"gradient": None,
-            "deconvnet": lambda mod, gin, gout: (gout[0].clamp(min=0),),
-            "guided": lambda mod, gin, gout: (gin[0].clamp(min=0),)}[rule]
-    if hook is None:
-        return []
-    return [m.register_full_backward_hook(hook) for m in model.modules()
-            if isinstance(m, (torch.nn.ReLU, torch.nn.ReLU6))]
-
-
-def torch_pass(model, x, g, rule, torch):
-    """(model(x), d(sum g * model(x))/dx under ``rule``)."""
-    handles = hooks(model, rule, torch)
-    try:
-        xt = torch.tensor(x, requires_grad=True)
-        y = model(xt)
-        y.backward(torch.tensor(g))
-        return y.detach().numpy(), xt.grad.numpy()
-    finally:
-        for h in handles:
-            h.remove()
-
-
 def photo(net, name, size):
     """A bundled photo as this network's input (its own preprocessing), batch 1."""
     return net.preprocessing(load_image(name, size=(size, size)))
@@ -202,13 +179,13 @@ def compute(name, torch, tmp_path_factory):
     y = net.forward(x, until=top)
     g = seed_gradient(y)
     out["deconvnet32"] = net.backward(g, start=top, rule="deconvnet")
-    out["torch_deconvnet32"] = torch_pass(model, x, g, "deconvnet", torch)[1]
+    out["torch_deconvnet32"] = input_grad(model, x, g, "deconvnet", torch)[1]
     net.astype(np.float64)
     model.double()
     x, g = x.astype(np.float64), g.astype(np.float64)
     out["logits64"] = net.forward(x, until=top)
     out["grads64"] = {rule: net.backward(g, start=top, rule=rule) for rule in RULES}
-    out["torch64"] = {rule: torch_pass(model, x, g, rule, torch) for rule in RULES}
+    out["torch64"] = {rule: input_grad(model, x, g, rule, torch) for rule in RULES}
     return out
 
 

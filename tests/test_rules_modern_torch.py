@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 from conftest import rel_err
+from torch_rules import input_grad
 from cnnvis.graph import Network
 from cnnvis.layers import (Add, BatchNorm2d, Conv2D, Dense, GlobalAveragePool2D, Multiply, ReLU,
                            ReLU6, Sigmoid, SiLU)
@@ -40,26 +41,9 @@ RULES = ["gradient", "deconvnet", "guided"]
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
 
 
-def rule_hooks(model, rule, kinds, torch):
-    """Full backward hooks turning autograd into ``rule`` at every module of a type in kinds."""
-    hook = {"gradient": None,
-            "deconvnet": lambda mod, gin, gout: (gout[0].clamp(min=0),),
-            "guided": lambda mod, gin, gout: (gin[0].clamp(min=0),)}[rule]
-    if hook is None:
-        return []
-    return [m.register_full_backward_hook(hook) for m in model.modules() if type(m) in kinds]
-
-
 def torch_grad(model, x, g, torch, rule="gradient", kinds=()):
     """d(sum g * model(x))/dx with ``rule``'s hooks on the modules of types ``kinds``."""
-    hooks = rule_hooks(model, rule, kinds, torch)
-    try:
-        xt = torch.tensor(x, requires_grad=True)
-        model(xt).backward(torch.tensor(g))
-        return xt.grad.numpy()
-    finally:
-        for h in hooks:
-            h.remove()
+    return input_grad(model, x, g, rule, torch, kinds)[1]
 
 
 def modern_net(seed=0, relu6=ReLU6):

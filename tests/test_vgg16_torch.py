@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from conftest import rel_err
+from torch_rules import input_grad
 from vgg16_reference import aligned_model, flip_region, natural_forward
 import cnnvis
 from cnnvis.images import load_image
@@ -33,30 +34,6 @@ RULES = ["gradient", "deconvnet", "guided"]
 TOL_VGG16 = 1e-4  # float32, relative (issue 2's aim); measured 2e-6 (logits), ~1e-6 (gradients)
 NATURAL = 0.5     # float32 against PyTorch's own decisions: the flips' O(1) spots (measured 1e-2 to 9e-2)
 TARGETS = [281, 207]  # tabby cat, golden retriever (just indices: the weights are random)
-
-
-def install_rule_hooks(model, rule, torch):
-    """Full backward hooks on every nn.ReLU of model turning autograd's rule into ``rule``."""
-    hook = {"gradient": None,
-            "deconvnet": lambda mod, gin, gout: (gout[0].clamp(min=0),),
-            "guided": lambda mod, gin, gout: (gin[0].clamp(min=0),)}[rule]
-    if hook is None:
-        return []
-    return [m.register_full_backward_hook(hook) for m in model.modules()
-            if isinstance(m, torch.nn.ReLU)]
-
-
-def torch_input_grad(model, x, g, rule, torch):
-    """d(sum g * model(x))/dx under ``rule`` (by hooks); also returns model(x)."""
-    hooks = install_rule_hooks(model, rule, torch)
-    try:
-        xt = torch.tensor(x, requires_grad=True)
-        y = model(xt)
-        y.backward(torch.tensor(g))
-        return y.detach().numpy(), xt.grad.numpy()
-    finally:
-        for h in hooks:
-            h.remove()
 
 
 def one_hot(n_classes, targets, dtype):
@@ -77,8 +54,8 @@ def vgg16_run(torch):
     aligned = aligned_model(net, mirror, x, torch)  # runs net.forward(x), checks the decisions
     logits = net.activations["predictions"]
     ours = {rule: net.backward(g, start="predictions", rule=rule) for rule in RULES}
-    theirs = {rule: torch_input_grad(aligned, x, g, rule, torch)[1] for rule in RULES}
-    natural = {rule: torch_input_grad(mirror.head("predictions"), x, g, rule, torch)[1] for rule in RULES}
+    theirs = {rule: input_grad(aligned, x, g, rule, torch)[1] for rule in RULES}
+    natural = {rule: input_grad(mirror.head("predictions"), x, g, rule, torch)[1] for rule in RULES}
     torch_logits = natural_forward(mirror, x, torch)[0]
     return dict(net=net, x=x, logits=logits, ours=ours, torch_logits=torch_logits, theirs=theirs,
                 natural=natural, decisions=aligned.decisions)
@@ -170,7 +147,7 @@ def test_small_vgg_rules(torch, record_property, dtype, rule):
     windows = net.activations["block1_conv2_relu"].reshape(2, 6, 10, 2, 10, 2).max(axis=(3, 5))
     assert np.sum(windows == 0) > 10  # ties are really there
     mirror = torch_mirror(net)
-    logits, theirs = torch_input_grad(mirror.head("predictions"), x, g, rule, torch)
+    logits, theirs = input_grad(mirror.head("predictions"), x, g, rule, torch)
     err = rel_err(ours, theirs)
     record_property("input grad rel", err)
     record_property("input grad abs", float(np.abs(ours - theirs).max()))
