@@ -19,6 +19,7 @@ import report  # noqa: E402
     ("vgg16.py", ["--quick"], "forward + backward to input, batch 1"),
     ("methods.py", ["--quick"], "| SmoothGrad (10 samples)"),
     ("depthwise.py", ["--quick"], "| depthwise 3x3 s1"),
+    ("models.py", ["--quick"], "resnet50 forward, batch 1, BatchNorm folded"),
 ])
 def test_quick_mode_runs(script, args, expected):
     done = subprocess.run([sys.executable, script, "--blas", "keep", "--repeats", "1", *args], cwd=BENCHMARKS,
