@@ -15,7 +15,9 @@ once per run; its workers' building of the network is in the phase); each run st
 pictures (matplotlib's drawing is measured apart, per picture, with --pictures).
 The cluster is timed started and warm (what a long run sees); a cold scheduler='processes'
 run is timed once for its start and its workers' warm-up. The estimate for N machines of c
-cores: shards of S images, t seconds per image on one core, o seconds of overhead per shard
+cores: shards of S images, t seconds per image on one worker while every core works (measured
+in the cluster's shards: on this machine two busy cores are each slower than one alone), o
+seconds of overhead per shard
 (measured: the warm cluster's wall time times its workers, less the shards' own seconds, per
 shard: scheduling, records, the last wave's idle worker) and the reduction r (measured on the
 client: the top-patches merge reads every shard's k patches per channel; the embedding
@@ -122,8 +124,9 @@ def main():
 
         cluster = runs["local cluster, 2 x 1"][-1]
         shards = cluster["shards"]
-        t = 1 / base
-        overhead = max(0.0, (2 * cluster["seconds"]["shards"] - sum(s["seconds"] for s in shards)) / len(shards))
+        busy = sum(s["seconds"] for s in shards)  # the workers' seconds inside shards, both cores working
+        t = busy / args.images
+        overhead = max(0.0, (2 * cluster["seconds"]["shards"] - busy) / len(shards))
         reduce_rows, merge = [], {}
         for name, reduced in (("top-patches (4 channels, k=9)", scale.TopPatchesJob(
                 layer=_last_conv(job), channels=(0, 1, 2, 3), network=job.network)),
@@ -138,7 +141,8 @@ def main():
         startup = cold["seconds"]["startup"] + warm_up
         top_r = merge["top-patches"][1]
         print(f"On paper, the {args.method} run over M = 50,000 images: shards of S = {args.shard_size}, t = {t:.3f} s "
-              f"per image on one core, o = {overhead:.3f} s per shard (the warm\ncluster's idle and scheduling time), "
+              f"per image on one worker while every core works (alone on the machine: {1 / base:.3f} s),\n"
+              f"o = {overhead:.3f} s per shard (the warm cluster's idle and scheduling time), "
               f"{startup:.0f} s to start and warm up:")
         paper = []
         for machines in (1, 2, 4, 8, 16, 32):
