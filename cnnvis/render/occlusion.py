@@ -31,6 +31,7 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None, fit=N
     panels = 4 if result.top_class is not None else 3
     fig = new_figure(3.2 * panels, 3.6)
     axes = [fig.add_subplot(1, panels, k + 1) for k in range(panels)]
+    fig.subplots_adjust(left=0.02, right=0.95, wspace=0.45)  # room for each colorbar's ticks and label
     axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
     axes[0].add_patch(Rectangle((w / 2 - pw / 2, h / 2 - ph / 2), pw, ph, fill=True, color="gray", alpha=0.8))
     letters = iter("abcd")
