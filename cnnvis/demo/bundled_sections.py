@@ -160,7 +160,7 @@ def class_models(report, ctx):
 
 
 def top_filter_grid(report, ctx):
-    params = dict(ASCENT, steps=30 if ctx["quick"] else 100, start=0.5)
+    params = dict(ASCENT, steps=30 if ctx["quick"] else 60, start=0.5)
     with report.section("9. The most active filters of a layer", "Activation maximization of every channel "
                         "of a conv layer; the 64 that reach the highest mean activation, in an 8x8 grid.",
                         dict(params, layer="block2_conv2")) as s:

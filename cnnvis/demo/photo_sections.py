@@ -81,22 +81,23 @@ def photo_units(report, ctx):
 
 
 def photo_methods(report, ctx):
+    samples, steps = (8, 8) if ctx["quick"] else (12, 16)
     with report.section("P4. Gradient methods for a unit", "Every gradient and CAM method explaining the "
                         "most active channel of block5_conv3 (its mean activation) on the dog; CAMs at "
                         "block4_conv3. (Score-CAM is left out here: it needs one forward pass per "
                         "channel of the CAM layer, 512 at 224x224; section 5 shows it.)",
                         {"target": "Unit(block5_conv3_relu, strongest channel)",
-                         "CAM layer": "block4_conv3_relu"}) as s:
+                         "CAM layer": "block4_conv3_relu", "SmoothGrad samples": samples, "IG steps": steps}) as s:
         net, image = ctx["net"], ctx["dog"]
         x = net.preprocess(image)
         unit = Unit("block5_conv3_relu", _strongest(net, x, "block5_conv3_relu"))
-        explanations = by_name.panel(net, x, unit, "block4_conv3_relu", samples=8 if ctx["quick"] else 20,
-                                     steps=8 if ctx["quick"] else 24, scorecam=False, progress=ctx["progress"])
+        explanations = by_name.panel(net, x, unit, "block4_conv3_relu", samples=samples, steps=steps,
+                                     scorecam=False, progress=ctx["progress"])
         s.figure(methods_figure(net, x, explanations), "dog")
 
 
 def photo_occlusion(report, ctx):
-    stride = 32 if ctx["quick"] else 8
+    stride = 32 if ctx["quick"] else 12
     with report.section("P5. Occlusion of a unit", "Zeiler & Fergus's variant: the total activation of "
                         "block5_conv3's strongest channel as a grey patch slides over the dog, computed "
                         "exactly by incremental inference.", {"patch": 32, "stride": stride}) as s:
@@ -109,7 +110,7 @@ def photo_occlusion(report, ctx):
 
 
 def photo_actmax(report, ctx):
-    params = {"steps": 15 if ctx["quick"] else 40, "lr": 4.0, "decay": 0.001, "jitter": 4,
+    params = {"steps": 15 if ctx["quick"] else 30, "lr": 4.0, "decay": 0.001, "jitter": 4,
               "blur_sigma": 0.5, "blur_every": 4, "octaves": 2, "octave_scale": 1.5, "size": (80, 80),
               "seed": 0}
     with report.section("P6. Activation maximization of VGG16 units", "Images that excite four channels "
