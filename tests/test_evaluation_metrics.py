@@ -139,6 +139,10 @@ def test_localisation_sets():
     pasted = pasted_set(samples, count=5, size=12, seed=2)
     for image, mask in zip(pasted.images, pasted.masks):
         assert mask.sum() == 144 and image[~mask].max() == 0 and image[mask].max() > 0
+    both = grid + pasted
+    some = both.take([9, 0])  # (a pasted one, a grid one), in the order asked
+    assert some.targets == [both.targets[9], both.targets[0]] and some.names == [both.names[9], both.names[0]]
+    assert np.array_equal(some.images, both.images[[9, 0]]) and np.array_equal(some.masks, both.masks[[9, 0]])
 
 
 def test_randomization_cascade_bookkeeping():

@@ -4,7 +4,7 @@ cnnvis.evaluation's (the same as `cnnvis evaluate`), checked against Quantus in 
 import numpy as np
 
 from ..datasets import bundled_samples
-from ..evaluation import LocalisationSet, evaluate, localisation_set
+from ..evaluation import evaluate, localisation_set
 from ..evaluation.perturbation import ROAD_FRACTIONS
 from ..models import bundled_model, random_labels_model
 from ..pretrained import pretrained, weights_path
@@ -72,13 +72,11 @@ def _efficientnet(s, ctx):
     photos pasted at known places: fewer images and methods (a forward takes ~100x the bundled
     model's), no randomization (every layer would be recomputed)."""
     net = pretrained("efficientnet-lite0")
-    every = localisation_set(net)
-    pick = [0, 4, 5, 9]  # the cat and the dog, in a corner and in the centre
-    loc = LocalisationSet(every.images[pick], [every.targets[k] for k in pick], every.masks[pick],
-                          [every.names[k] for k in pick])
-    result = evaluate(net, net.preprocess(loc.images), loc.targets, methods=("saliency", "integrated-gradients", "gradcam", "random"),
-                      metrics=("deletion", "insertion", "pointing-game", "energy"), step=0.1,
-                      localisation=loc, options={"integrated-gradients": {"steps": 8}}, progress=ctx["progress"])
+    loc = localisation_set(net).take([0, 4, 5, 9])  # the cat and the dog, in a corner and in the centre
+    result = evaluate(net, net.preprocess(loc.images), loc.targets,
+                      methods=("saliency", "integrated-gradients", "gradcam", "random"),
+                      metrics=("deletion", "insertion", "pointing-game", "energy"), step=0.1, localisation=loc,
+                      options={"integrated-gradients": {"steps": 8}}, progress=ctx["progress"])
     s.text("EfficientNet-Lite0 (ImageNet weights), the cat and the dog pasted at half size on grey "
            "in a corner and in the centre (the same 4 images for the pointing games; integrated gradients "
            "with 8 steps):")

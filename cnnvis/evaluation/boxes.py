@@ -33,6 +33,11 @@ class LocalisationSet:
     def __len__(self):
         return len(self.targets)
 
+    def take(self, indices):
+        """The images at ``indices``, as a LocalisationSet."""
+        return LocalisationSet(self.images[indices], [self.targets[k] for k in indices], self.masks[indices],
+                               [self.names[k] for k in indices])
+
     def __add__(self, other):
         return LocalisationSet(np.concatenate([self.images, other.images]), self.targets + other.targets,
                                np.concatenate([self.masks, other.masks]), self.names + other.names)
