@@ -372,6 +372,19 @@ def channel_affine(x, scale, shift):
     return y
 
 
+def add(xs):
+    """y = x_1 + x_2 + ... for arrays of one shape: one pass per term, over the cores."""
+    if is_gpu_array(xs[0]):
+        return sum(xs[1:], xs[0])
+    y = np.empty(xs[0].shape, np.result_type(*xs))
+    a, yf = np.ascontiguousarray(xs[0], y.dtype).reshape(-1), y.reshape(-1)
+    for x in xs[1:]:
+        b = np.ascontiguousarray(x, y.dtype).reshape(-1)
+        split(yf.size, lambda lo, hi, a=a, b=b: K.add(a, b, yf, lo, hi), min_items=ELEMENTWISE_MIN)
+        a = yf
+    return y
+
+
 def relu_forward(x, top=np.inf):
     """y = min(max(x, 0), top): ReLU (top = inf) or ReLU6 (top = 6)."""
     if is_gpu_array(x):
