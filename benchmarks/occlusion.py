@@ -3,6 +3,8 @@ Captum's Occlusion, in one run, as seconds per patch position and ratios to PyTo
 
     python benchmarks/occlusion.py                 # a small VGG, VGG16, ResNet-18, EfficientNet-Lite0
     python benchmarks/occlusion.py --quick         # a small network at stride 4 only (checks the script)
+    python benchmarks/occlusion.py --networks resnet18 efficientnet-lite0   # some of them (the
+                                                   # VGG16 sections take hours, the others minutes)
 
 VGG16 and ResNet-18 (random weights) and EfficientNet-Lite0 (its ImageNet weights) explain
 the predicted class's logit on the bundled cat photo at 224x224, patch 16: 2809 positions at
@@ -32,12 +34,16 @@ against PyTorch's naive sweep timed on a sample of the same network in the same 
 """
 from common import header, parse, setup_torch, table, time_ab
 
+NETWORKS = ("small", "vgg16", "resnet18", "efficientnet-lite0")
+
 
 def add_arguments(p):
     p.add_argument("--quick", action="store_true", help="only a small network (checks the script)")
     p.add_argument("--sample", type=int, default=10, help="8x8 blocks of positions timed for naive methods")
     p.add_argument("--strides", type=int, nargs="+", default=[4, 8])
     p.add_argument("--map-repeats", type=int, default=3, help="timed repetitions of each full-map run")
+    p.add_argument("--networks", nargs="+", choices=NETWORKS, default=list(NETWORKS),
+                   help="the networks to run (default: all; vgg16 includes its trained conv stack)")
     p.set_defaults(repeats=3)  # the sample's sides take about a minute each on VGG16
 
 
@@ -289,21 +295,33 @@ def main():
     import cnnvis
     from cnnvis.images import load_image
     header("Occlusion sensitivity: cnnvis vs PyTorch and Captum")
-    small = cnnvis.small_vgg(widths=(16, 32), input_shape=(3, 64, 64), classes=10, seed=0)
-    xs = small.preprocess(load_image("cat", size=(64, 64)))
-    ts = int(np.argmax(small.forward(xs, until="predictions")))
-    run_model("small VGG (16-32, 64x64)", small, xs, ts, 8, [4] if args.quick else [2, 4], args, torch)
+    run = set(args.networks)
+    if "small" in run or args.quick:
+        small = cnnvis.small_vgg(widths=(16, 32), input_shape=(3, 64, 64), classes=10, seed=0)
+        xs = small.preprocess(load_image("cat", size=(64, 64)))
+        ts = int(np.argmax(small.forward(xs, until="predictions")))
+        run_model("small VGG (16-32, 64x64)", small, xs, ts, 8, [4] if args.quick else [2, 4], args, torch)
     if args.quick:
         return
-    net = cnnvis.vgg16(seed=0)
-    x = net.preprocess(load_image("cat"))
-    target = int(np.argmax(net.forward(x, until="predictions")))
-    run_model("VGG16 224x224", net, x, target, 16, args.strides, args, torch)
-    trained_conv_stack(16, args.strides, args.map_repeats, torch)
-    resnet = cnnvis.models.resnet18(seed=0)
-    x = resnet.preprocess(load_image("cat"))
-    run_model("ResNet-18 224x224 (random weights)", resnet, x, int(np.argmax(resnet.forward(x, until="fc"))),
-              16, [4], args, torch)
+    if "vgg16" in run:
+        net = cnnvis.vgg16(seed=0)
+        x = net.preprocess(load_image("cat"))
+        target = int(np.argmax(net.forward(x, until="predictions")))
+        run_model("VGG16 224x224", net, x, target, 16, args.strides, args, torch)
+        trained_conv_stack(16, args.strides, args.map_repeats, torch)
+    if "resnet18" in run:
+        resnet = cnnvis.models.resnet18(seed=0)
+        x = resnet.preprocess(load_image("cat"))
+        run_model("ResNet-18 224x224 (random weights)", resnet, x,
+                  int(np.argmax(resnet.forward(x, until="fc"))), 16, [4], args, torch)
+    if "efficientnet-lite0" in run:
+        efficientnet_lite0(args, torch)
+
+
+def efficientnet_lite0(args, torch):
+    import numpy as np
+
+    from cnnvis.images import load_image
     from cnnvis.pretrained import pretrained, weights_path
     if weights_path("efficientnet-lite0", required=False) is None:
         print("## EfficientNet-Lite0: left out, its weights are not installed\n")

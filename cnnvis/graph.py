@@ -15,6 +15,7 @@ import numpy as np
 
 from .engine import array_module, get_backend, to_device, to_host
 from .engine.backend import check_backend
+from .engine.parallel import single_threaded_blas
 from .errors import InputError, LayerNotFoundError
 from .layers.base import check_rule
 from .preprocessing import Preprocessing
@@ -149,7 +150,8 @@ class Network:
                 y, caches[node.name] = node.forward(*inputs)
             return y
 
-        values = self.walk(run, x, until, feeds)
+        with single_threaded_blas():  # the engine's splits own the cores (engine/parallel.py)
+            values = self.walk(run, x, until, feeds)
         values.pop(INPUT)
         self.activations, self.caches = values, caches
         return values[until or self.output]
@@ -196,21 +198,22 @@ class Network:
         g = to_device(grad, self.backend).astype(self.dtype, copy=False)
         self._check_grad(g, start)
         grads, pgrads = {start: g}, {}
-        for node in reversed(self.nodes[:self.index(start) + 1]):
-            if node.name not in through or node.name not in grads:
-                continue
-            cache = self.caches.get(node.name, _MISSING)
-            if cache is _MISSING:
-                raise InputError(f"backward through {node.name!r} needs its cache, but the last "
-                                 f"forward did not run it (it was given in feeds=)")
-            g = grads.pop(node.name)
-            if node.name in owners:
-                pgrads[node.name] = node.param_grads(g, cache)
-            if not any(i in targets for i in node.inputs):
-                continue
-            for source, dx in zip(node.inputs, node.backward(g, cache, rule)):
-                if source in targets:
-                    grads[source] = dx if source not in grads else grads[source] + dx
+        with single_threaded_blas():  # the engine's splits own the cores (engine/parallel.py)
+            for node in reversed(self.nodes[:self.index(start) + 1]):
+                if node.name not in through or node.name not in grads:
+                    continue
+                cache = self.caches.get(node.name, _MISSING)
+                if cache is _MISSING:
+                    raise InputError(f"backward through {node.name!r} needs its cache, but the last "
+                                     f"forward did not run it (it was given in feeds=)")
+                g = grads.pop(node.name)
+                if node.name in owners:
+                    pgrads[node.name] = node.param_grads(g, cache)
+                if not any(i in targets for i in node.inputs):
+                    continue
+                for source, dx in zip(node.inputs, node.backward(g, cache, rule)):
+                    if source in targets:
+                        grads[source] = dx if source not in grads else grads[source] + dx
         return grads, pgrads
 
     def _check_grad(self, g, name):

@@ -33,6 +33,7 @@ CONV_ALGORITHMS = ("auto", "im2col")
 settings = {"conv": "auto"}  # 'im2col' forces the textbook path (tests compare both)
 COLS_BYTES = 4 << 20         # one im2col chunk: fits the L3 cache with room for the GEMM
 ELEMENTWISE_MIN = 1 << 16    # elements per thread below which splitting does not pay
+MATMUL_MIN = 1 << 18         # multiply-adds per thread below which a GEMM is not split
 
 
 def set_conv_algorithm(name):
@@ -369,6 +370,20 @@ def channel_affine(x, scale, shift):
     scale, shift = np.ascontiguousarray(scale, x.dtype), np.ascontiguousarray(shift, x.dtype)
     split(n * c, lambda lo, hi: K.channel_affine(xf, scale, shift, yf, lo, hi),
           min_items=max(1, ELEMENTWISE_MIN // (h * w)))
+    return y
+
+
+def matmul(a, b):
+    """y = a (M, K) @ b (K, N), the columns of y split over the cores: y[:, lo:hi] = a @ b[:, lo:hi]
+    (a dense layer's GEMM; BLAS itself stays on one thread during a pass, engine/parallel.py)."""
+    if is_gpu_array(a):
+        return a @ b
+    y = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+
+    def work(lo, hi):
+        np.matmul(a, b[:, lo:hi], out=y[:, lo:hi])
+
+    split(b.shape[1], work, min_items=max(1, MATMUL_MIN // max(1, a.shape[0] * a.shape[1])))
     return y
 
 

@@ -25,9 +25,6 @@ G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 G_KRON = np.kron(G, G)  # (16, 9): U[4i + j] = sum_{k,l} G[i,k] G[j,l] w[k,l]
 CHUNK_BYTES = 8 << 20  # V + M of one chunk: fits the 32 MiB L3 with the GEMM's working set
 MIN_TILES = 512        # but at least this many tiles, so that each GEMM is wide enough
-SPLIT_MAX_CHANNELS = 64  # split chunks over the cores below this (transform-bound); above, the
-                         # GEMMs dominate and run multi-threaded in BLAS on whole chunks (measured:
-                         # block4_conv2 at batch 1, 16.7 ms split, 8.1 ms with BLAS threads)
 
 
 @njit(cache=True, nogil=True)
@@ -145,10 +142,9 @@ def conv3x3(x, w, b, pad, flip=False):
     """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r)
     (flip: with the flipped, transposed kernel of w (O, C, 3, 3) -> (C, O, 3, 3)).
 
-    The tile rows of the whole batch are cut into chunks. With few channels (transforms cost
-    as much as GEMMs) each core takes a share of the chunks and runs transform, GEMMs and
-    inverse transform on its own (engine/parallel.py); with many, the chunks run in turn and
-    BLAS spreads each GEMM over the cores.
+    The tile rows of the whole batch are cut into chunks, at least one per core; each core
+    takes a share of the chunks and runs transform, GEMMs and inverse transform on its own
+    (engine/parallel.py).
     """
     n, c, h, wd = x.shape
     o = w.shape[1] if flip else w.shape[0]
@@ -161,10 +157,7 @@ def conv3x3(x, w, b, pad, flip=False):
     total = n * th
     rows = CHUNK_BYTES // (16 * (c + o) * slots * x.itemsize)
     rows = max(1, -(-MIN_TILES // slots), rows)
-    split_chunks = min(c, o) <= SPLIT_MAX_CHANNELS
-    if split_chunks:
-        rows = int(min(rows, -(-total // num_threads())))  # at least one chunk per core
-    rows = int(min(rows, total))
+    rows = int(min(rows, -(-total // num_threads()), total))  # at least one chunk per core
     starts = list(range(0, total, rows))
     x = np.ascontiguousarray(x)
 
@@ -178,10 +171,7 @@ def conv3x3(x, w, b, pad, flip=False):
             np.matmul(u, v, out=m)
             output_transform(m, b, g0, g1, th, tw, y)
 
-    if split_chunks:
-        split(len(starts), work)
-    else:
-        work(0, len(starts))
+    split(len(starts), work)
     return y
 
 

@@ -1,6 +1,7 @@
 """Dense (fully connected) layer."""
 import numpy as np
 
+from ..engine import ops
 from ..errors import InputError
 from .base import Layer, initial_weights
 from .torch_counterparts import copy_params
@@ -36,14 +37,14 @@ class Dense(Layer):
 
     def forward(self, x):
         self.output_shape(x.shape[1:])
-        y = x @ self.params["weight"].T
+        y = ops.matmul(x, self.params["weight"].T)
         return (y + self.params["bias"] if "bias" in self.params else y), x
 
     def backward(self, g, x, rule="gradient"):
-        return (g @ self.params["weight"],)
+        return (ops.matmul(g, self.params["weight"]),)
 
     def param_grads(self, g, x):
-        grads = {"weight": g.T @ x}
+        grads = {"weight": ops.matmul(g.T, x)}
         if "bias" in self.params:
             grads["bias"] = g.sum(axis=0)
         return grads

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import progress as progress_bars
 from ..engine import array_module, holds_weights, to_device, to_host
+from ..engine.parallel import single_threaded_blas
 from ..errors import InputError
 from ..layers.base import pair
 from . import targets as T
@@ -190,16 +191,17 @@ class Sweep:
         out = self.net.forward(xk, until=self.layer)
         self.clean[k] = _scores(out, self.targets[k])[0][0]
         context = CleanImage(self.net, self.plan, xk) if self.plan is not None else None
-        for rows, cols in blocks:
-            values = _patch_values(self.fill, xk[0], rows, cols, self.patch, self.stride)
-            out = _forward_batch(self.net, xk, context, rows, cols, values, self.patch, self.stride,
-                                 self.layer)
-            s, t = _scores(out, self.targets[k])
-            self.scores[k][np.ix_(rows, cols)] = s.reshape(len(rows), len(cols))
-            if self.top is not None:
-                self.top[k][np.ix_(rows, cols)] = t.reshape(len(rows), len(cols))
-            if bar is not None:
-                bar.update(len(rows) * len(cols))
+        with single_threaded_blas():  # the incremental walk calls layers itself (graph.py's reason)
+            for rows, cols in blocks:
+                values = _patch_values(self.fill, xk[0], rows, cols, self.patch, self.stride)
+                out = _forward_batch(self.net, xk, context, rows, cols, values, self.patch, self.stride,
+                                     self.layer)
+                s, t = _scores(out, self.targets[k])
+                self.scores[k][np.ix_(rows, cols)] = s.reshape(len(rows), len(cols))
+                if self.top is not None:
+                    self.top[k][np.ix_(rows, cols)] = t.reshape(len(rows), len(cols))
+                if bar is not None:
+                    bar.update(len(rows) * len(cols))
 
     def result(self):
         heat = self.clean[:, None, None] - self.scores
