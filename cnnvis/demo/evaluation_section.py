@@ -25,7 +25,7 @@ WHAT = ("Each method's map scored by what the network does when the pixels it ca
         "in the test suite (docs/evaluation.md says where and how closely).")
 QUICK = {"images": 4, "methods": ("saliency", "gradcam", "random"), "sanity_images": 2, "step": 0.2,
          "road_fractions": (0.0, 0.3, 0.6, 0.9), "grids": 1, "pasted": 4, "shown": 2}
-FULL = {"images": 16, "methods": None, "sanity_images": 4, "step": 0.05, "road_fractions": ROAD_FRACTIONS,
+FULL = {"images": 12, "methods": None, "sanity_images": 4, "step": 0.1, "road_fractions": ROAD_FRACTIONS,
         "grids": 2, "pasted": 8, "shown": 4}
 
 

@@ -89,7 +89,7 @@ def cat_or_dog(report, ctx):
 
 
 def gradient_methods(report, ctx):
-    samples, steps = (4, 8) if ctx["quick"] else (16, 32)
+    samples, steps = (4, 8) if ctx["quick"] else (12, 24)
     with report.section("I3. Every attribution method on the predicted class", "Saliency, deconvnet, "
                         "guided backprop, SmoothGrad, integrated gradients, Grad-CAM, Grad-CAM++ and "
                         "guided Grad-CAM, each explaining the class EfficientNet-Lite0 predicts; deconvnet "
@@ -123,7 +123,7 @@ def occlusion(report, ctx):
 
 
 def class_models(report, ctx):
-    params = {"steps": 10 if ctx["quick"] else 60, "lr": 8.0, "decay": 1e-4, "jitter": 8, "blur_sigma": 0.5,
+    params = {"steps": 10 if ctx["quick"] else 45, "lr": 8.0, "decay": 1e-4, "jitter": 8, "blur_sigma": 0.5,
               "blur_every": 4, "octaves": 2, "octave_scale": 1.4, "size": (128, 128), "seed": 0}
     names = ("goldfish", "tabby", "espresso", "electric guitar")
     with report.section("I5. Class models of ImageNet classes", "What EfficientNet-Lite0 thinks four "
