@@ -4,7 +4,8 @@ Captum's Occlusion, in one run, as seconds per patch position and ratios to PyTo
     python benchmarks/occlusion.py                 # a small VGG, VGG16, ResNet-18, EfficientNet-Lite0
     python benchmarks/occlusion.py --quick         # a small network at stride 4 only (checks the script)
     python benchmarks/occlusion.py --networks resnet18 efficientnet-lite0   # some of them (the
-                                                   # VGG16 sections take hours, the others minutes)
+                                                   # VGG16 sections take hours, vgg16-trained
+                                                   # about an hour, the others minutes)
 
 VGG16 and ResNet-18 (random weights) and EfficientNet-Lite0 (its ImageNet weights) explain
 the predicted class's logit on the bundled cat photo at 224x224, patch 16: 2809 positions at
@@ -29,12 +30,13 @@ structural_similarity, 7x7 window, the exact map's data range).
 Quality targets (issue 14): the last tables also tune the approximations as Krypton does: tau
 fitted for SSIM >= 0.9 on two calibration photos (goldfish, coffee) and applied to the dog
 (methods/occlusion_quality.tau_for_ssim), and the drill-down's stages derived from target
-speed-ups of 4x and 8x over the exact sweep (occlusion_drilldown(speedup=)); speed-ups
+speed-ups of 2x, 3x and 4x over the exact sweep (occlusion_drilldown(speedup=)); speed-ups
 against PyTorch's naive sweep timed on a sample of the same network in the same run.
 """
 from common import header, parse, setup_torch, table, time_ab
 
-NETWORKS = ("small", "vgg16", "resnet18", "efficientnet-lite0")
+DRILLDOWN_SPEEDUPS = (2, 3, 4)
+NETWORKS = ("small", "vgg16", "vgg16-trained", "resnet18", "efficientnet-lite0")
 
 
 def add_arguments(p):
@@ -43,7 +45,8 @@ def add_arguments(p):
     p.add_argument("--strides", type=int, nargs="+", default=[4, 8])
     p.add_argument("--map-repeats", type=int, default=3, help="timed repetitions of each full-map run")
     p.add_argument("--networks", nargs="+", choices=NETWORKS, default=list(NETWORKS),
-                   help="the networks to run (default: all; vgg16 includes its trained conv stack)")
+                   help="the networks to run (default: all; vgg16 includes vgg16-trained, its trained "
+                        "conv stack's tables)")
     p.set_defaults(repeats=3)  # the sample's sides take about a minute each on VGG16
 
 
@@ -127,8 +130,8 @@ def full_maps(net, x, target, patch, stride, fill, score, repeats):
                                                              tau=0.5, progress=False),
             "cnnvis approximate, tau=0.35": lambda: occlusion(net, x, target, patch, stride, fill, score,
                                                               tau=0.35, progress=False),
-            "cnnvis approximate, drill-down 25%": lambda: occlusion_drilldown(
-                net, x, target, patch, stride, fraction=0.25, fill=fill, score=score, progress=False)}
+            "cnnvis approximate, drill-down (defaults)": lambda: occlusion_drilldown(
+                net, x, target, patch, stride, fill=fill, score=score, progress=False)}
     results = {}
     seconds = time_ab({name: kept(results, name, fn) for name, fn in runs.items()}, repeats)
     positions = results["cnnvis incremental (exact)"].heatmap[0].size
@@ -212,7 +215,7 @@ def tuned(net, target, patch, stride, repeats, torch, sample, until=None, torch_
     """The approximations tuned for quality targets on a trained network, against the exact
     sweep and PyTorch naive (its mirror up to ``until``, scored by torch_score(output), by
     default the target class's logit): tau fitted for SSIM >= 0.9 on calibration photos,
-    drill-down for 4x and 8x. Prints a table."""
+    the drill-down for DRILLDOWN_SPEEDUPS. Prints a table."""
     import numpy as np
 
     from cnnvis.images import load_image
@@ -225,7 +228,7 @@ def tuned(net, target, patch, stride, repeats, torch, sample, until=None, torch_
     runs = {"exact incremental": lambda: occlusion(net, x, target, patch, stride, score="logit", progress=False),
             f"tau = {fit.tau} (fitted for SSIM >= 0.9)": lambda: occlusion(
                 net, x, target, patch, stride, score="logit", tau=fit.tau, progress=False)}
-    for speedup in (4, 8):
+    for speedup in DRILLDOWN_SPEEDUPS:
         runs[f"drill-down for {speedup}x"] = lambda s=speedup: occlusion_drilldown(
             net, x, target, patch, stride, speedup=s, score="logit", progress=False)
     results = {}
@@ -308,6 +311,7 @@ def main():
         x = net.preprocess(load_image("cat"))
         target = int(np.argmax(net.forward(x, until="predictions")))
         run_model("VGG16 224x224", net, x, target, 16, args.strides, args, torch)
+    if run & {"vgg16", "vgg16-trained"}:
         trained_conv_stack(16, args.strides, args.map_repeats, torch)
     if "resnet18" in run:
         resnet = cnnvis.models.resnet18(seed=0)

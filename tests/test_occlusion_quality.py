@@ -4,7 +4,8 @@ import pytest
 import cnnvis
 from cnnvis.errors import InputError
 from cnnvis.methods import occlusion
-from cnnvis.methods.occlusion_quality import drilldown_settings, ssim, tau_for_ssim
+from cnnvis.methods.occlusion_approx import drilldown_settings
+from cnnvis.methods.occlusion_quality import ssim, tau_for_ssim
 
 
 @pytest.fixture(scope="module")
@@ -32,23 +33,33 @@ def test_tau_reaches_the_ssim_it_was_fitted_for(trained):
     assert min(ssim(a, e) for a, e in zip(approx.heatmap, exact.heatmap)) > 0.8
 
 
-def test_drilldown_settings_meet_the_speedup_on_paper():
-    c, r = drilldown_settings(4)
-    assert c == 4 and r == pytest.approx(1 / 4 - 1 / 16)
-    assert 1 / (1 / c ** 2 + r) == pytest.approx(4)
+def test_drilldown_settings_meet_the_speedup():
+    """The finest sub-grid that leaves room, and the refined share that makes up 1 / speedup.
+    On 53x53 (stride 4 on 224 pixels) every 2nd position and the last is 27x27."""
+    c, r = drilldown_settings(3, (53, 53))
+    assert c == 2 and r == pytest.approx(1 / 3 - 27 ** 2 / 53 ** 2)
+    c, r = drilldown_settings(4, (53, 53))  # 27^2 / 53^2 = 0.26: nothing left at c=2
+    assert c == 3 and r == pytest.approx(1 / 4 - 19 ** 2 / 53 ** 2)  # 0, 3, ..., 51, 52
+    for speedup in (1.5, 2, 3, 4, 8, 20):
+        c, r = drilldown_settings(speedup, (53, 40))
+        share = len(range(0, 53, c)) + (52 % c > 0), len(range(0, 40, c)) + (39 % c > 0)
+        assert r > 0 and share[0] * share[1] / (53 * 40) + r == pytest.approx(1 / speedup)
     with pytest.raises(InputError, match="leaves nothing"):
-        drilldown_settings(20)  # 1/16 of the work is already the coarse sweep
-    assert drilldown_settings(20, coarse_factor=6)[1] == pytest.approx(1 / 20 - 1 / 36)
+        drilldown_settings(20, (53, 53), coarse=4)  # 14^2 / 53^2 = 1/14 of the work is the sub-grid
+    with pytest.raises(InputError, match="leaves nothing"):
+        drilldown_settings(20, (3, 3))  # corners alone are 4/9
     with pytest.raises(InputError, match="above 1"):
-        drilldown_settings(0.5)
+        drilldown_settings(0.5, (53, 53))
+    with pytest.raises(InputError, match="above 1"):
+        drilldown_settings("4", (53, 53))
 
 
 def test_drilldown_from_a_speedup(trained):
     from cnnvis.methods import occlusion_drilldown
     net, x, _ = trained
     res = occlusion_drilldown(net, x[:1], "predicted", patch=6, stride=1, speedup=4, block=2, progress=False)
-    c, r = drilldown_settings(4)
-    assert res.info["coarse_stride"] == c
-    assert res.info["exact_fraction"] == pytest.approx(r, abs=0.1)  # whole blocks: about r
-    with pytest.raises(InputError, match="either speedup or coarse_stride"):
-        occlusion_drilldown(net, x[:1], "predicted", 6, 1, coarse_stride=4, speedup=4)
+    c, r = drilldown_settings(4, (23, 23))
+    assert res.info["coarse"] == c and res.info["coarse_stride"] == (c, c) and res.info["fraction"] == r
+    assert res.info["work"] == pytest.approx(1 / 4, abs=0.02)  # whole blocks of 2x2: about
+    with pytest.raises(InputError, match="either speedup or coarse and fraction"):
+        occlusion_drilldown(net, x[:1], "predicted", 6, 1, coarse=4, speedup=4)

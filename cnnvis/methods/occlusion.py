@@ -12,7 +12,8 @@ change (occlusion_plan.py, occlusion_incremental.py; Krypton, SIGMOD 2019) and i
 exact: it equals method='naive' (batched full forwards) up to float32 rounding.
 per_pixel=True also returns Captum's per-pixel attribution: each pixel gets the mean
 of the differences of the windows that cover it (0 where none does).
-Approximate modes (approx='threshold' | 'drilldown') live in occlusion_approx.py.
+Approximate: tau < 1 here (occlusion_plan.make_plan); the adaptive drill-down in
+occlusion_approx.py.
 """
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ def _scores(out, target):
     return scores, None if isinstance(target, T.Unit) else to_host(out.argmax(axis=1))
 
 
-def _blocks(grid, batch_size):
+def grid_blocks(grid, batch_size):
     """Cut the position grid into blocks of about batch_size positions (contiguous runs, so
     that positions in a block have similar windows)."""
     n_r, n_c = grid
@@ -158,7 +159,7 @@ class Sweep:
         batch_size = (64 if method == "incremental" else 8) if batch_size is None else int(batch_size)
         if batch_size < 1:
             raise InputError(f"batch_size must be at least 1, got {batch_size}")
-        self.blocks = _blocks(self.grid, batch_size)
+        self.blocks = grid_blocks(self.grid, batch_size)
         self.scores = np.full((self.n,) + self.grid, np.nan)
         unit = any(isinstance(t, T.Unit) for t in self.targets)  # a unit has no top class
         self.top = None if unit else np.zeros((self.n,) + self.grid, np.int64)

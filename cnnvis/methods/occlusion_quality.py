@@ -1,13 +1,10 @@
-"""Approximate occlusion with a quality target, as Krypton (SIGMOD 2019) tunes it.
+"""Approximate occlusion with a quality target, as Krypton (SIGMOD 2019) tunes it (the
+drill-down's, a target speed-up, is occlusion_approx.drilldown_settings).
 
 * tau_for_ssim: the projective-field threshold tau (occlusion(..., tau=)) chosen for a target
   SSIM against the exact map: fitted on a few calibration images (exact and approximate maps
   for each candidate tau), the smallest tau whose worst SSIM reaches the target; then applied
   to other images. Smaller tau recomputes less (occlusion_plan's flop ratio shrinks).
-* drilldown_settings: the adaptive drill-down's stages derived from a target speed-up. A
-  coarse sweep at stride S_c = c * S costs (S / S_c)^2 of the fine sweep per image, the fine
-  stride S in a fraction r of the blocks r of it, so a speed-up T over the full fine sweep
-  needs (1 / c)^2 + r = 1 / T: r = 1 / T - 1 / c^2 (c = 4 unless given; r must stay > 0).
 """
 from dataclasses import dataclass
 
@@ -22,7 +19,8 @@ TAUS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 @dataclass
 class TauFit:
     """tau: the chosen threshold (1.0 = exact when no candidate reached the target); rows:
-    (tau, worst SSIM over the calibration images, mean SSIM, flop ratio of the plan)."""
+    (tau, worst SSIM over the calibration images, mean SSIM, flop ratio of the plan) for the
+    candidates tried, smallest first, until one reached the target."""
     tau: float
     target: float
     rows: list
@@ -55,25 +53,11 @@ def tau_for_ssim(net, x, target, patch=16, stride=4, ssim_target=0.9, taus=TAUS,
         raise InputError(f"taus must be thresholds in (0, 1], got {taus}")
     exact = occlusion(net, x, target, patch, stride, progress=progress, **kwargs)
     rows = []
-    for tau in sorted(taus):
+    for tau in sorted(taus):  # the first to reach the target is the smallest: stop there
         approx = occlusion(net, x, target, patch, stride, tau=tau, progress=progress, **kwargs)
         values = [ssim(a, e) for a, e in zip(approx.heatmap, exact.heatmap)]
         rows.append((tau, float(min(values)), float(np.mean(values)), approx.info["flop_ratio_exact"]))
-    chosen = next((tau for tau, worst, _, _ in rows if worst >= ssim_target), 1.0)
+        if rows[-1][1] >= ssim_target:
+            break
+    chosen = rows[-1][0] if rows[-1][1] >= ssim_target else 1.0
     return TauFit(chosen, ssim_target, rows)
-
-
-def drilldown_settings(speedup, coarse_factor=4):
-    """(coarse stride factor c, fraction r of the fine blocks) for a target speed-up over the
-    full fine sweep (module docstring). An InputError when the coarse sweep alone is slower."""
-    c = float(coarse_factor)
-    if not speedup > 1:
-        raise InputError(f"the target speed-up must be above 1, got {speedup}")
-    if not c > 1:
-        raise InputError(f"the coarse stride factor must be above 1, got {coarse_factor}")
-    fraction = 1 / speedup - 1 / c ** 2
-    if fraction <= 0:
-        raise InputError(f"a {speedup}x speed-up leaves nothing for the fine sweep with a coarse stride "
-                         f"{coarse_factor}x the fine one (its sweep alone costs 1/{c ** 2:g}); use a "
-                         f"larger coarse factor (at least {np.sqrt(speedup):.2f}) or a smaller speed-up")
-    return int(round(c)), fraction
