@@ -91,8 +91,8 @@ def captum_blocks(model, torch, x, blocks, patch, stride, fill, target, batch=16
 def sample_blocks(grid, n, block=8):
     """n blocks of the position grid, spread evenly over it (row-major order, borders included)."""
     import numpy as np
-    from cnnvis.methods.occlusion import _blocks
-    blocks = _blocks(grid, block * block)
+    from cnnvis.methods.occlusion import grid_blocks
+    blocks = grid_blocks(grid, block * block)
     picks = np.unique(np.linspace(0, len(blocks) - 1, min(n, len(blocks))).round().astype(int))
     return [blocks[k] for k in picks]
 
