@@ -73,9 +73,9 @@ def occlusion_drilldown(net, x, target, patch=16, stride=4, coarse=None, fractio
     share of the grid's block x block blocks computed exactly (default 0.1). speedup: instead
     of those two, a target speed-up over the exact sweep, from which drilldown_settings
     derives them. fill, score, method, tau, cover_edges, per_pixel: as occlusion()'s, for
-    both stages. Returns an OcclusionResult;
-    info['exact_fraction'] is the share of positions computed exactly, info['work'] the
-    positions computed (sub-grid positions in refined blocks twice) over all positions.
+    both stages. Returns an OcclusionResult; info['exact_fraction'] is the share of positions
+    computed exactly, info['work'] the positions computed (sub-grid positions in refined
+    blocks twice) over all positions.
     """
     if speedup is not None and (coarse is not None or fraction is not None):
         raise InputError("give either speedup or coarse and fraction (speedup chooses them)")
