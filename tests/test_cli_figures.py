@@ -60,6 +60,19 @@ def test_occlusion_has_colorbars_on_its_maps(tmp_path, capsys, monkeypatch):
     assert ran.figure.get_suptitle().startswith(LOOKS_AT + "Pullover (p = ")
 
 
+def test_approximate_occlusion_says_so(tmp_path, capsys, monkeypatch):
+    """--speedup runs the adaptive drill-down (a 22x22 grid at stride 1: every 3rd position and
+    some blocks exact for 4x), and panel (a) says how much of the map is exact."""
+    ran = cli(capsys, monkeypatch, "explain", "sample:20", "-m", "occlusion", "--patch", "7", "--stride", "1",
+              "--speedup", "4", "-o", tmp_path / "o.png")
+    assert ran.code == 0
+    (title,) = [t for t in texts(ran.figure) if t.startswith("(a) image, patch 7x7, stride 1")]
+    assert "approximate: " in title and "% exact, rest bilinear" in title
+    assert "100% exact" not in title
+    ran = cli(capsys, monkeypatch, "explain", "sample:20", "-m", "gradcam", "--speedup", "4", "-o", tmp_path / "g.png")
+    assert ran.code == 2 and "gradcam takes no option --speedup" in ran.err
+
+
 def test_feature_maps_have_a_colorbar(tmp_path, capsys, monkeypatch):
     ran = cli(capsys, monkeypatch, "feature-maps", "sample:20", "--layer", "block1_conv2_relu", "-o", tmp_path / "f.png")
     assert colorbars(ran.figure) == ["activation of block1_conv2_relu"]

@@ -8,7 +8,7 @@ from cnnvis.cli import build_parser, main
 from cnnvis.commands import options
 
 CHECKED = {options.positive_int, options.nonneg_int, options.positive_float, options.nonneg_float,
-           options.fraction, options.unit_interval, options.ints, options.sizes}
+           options.fraction, options.unit_interval, options.speedup, options.ints, options.sizes}
 # plain int on purpose: a negative channel is an out-of-range error naming the range, and
 # trace's --target has choices (0, 1)
 PLAIN = {("feature-maps", "--channel"), ("deepdream", "--channel"), ("trace", "--target")}
@@ -43,6 +43,7 @@ def test_every_number_option_is_checked_where_it_is_parsed():
     (["explain", "cat", "-m", "fgsm", "-o", "x.png", "--epsilon", "inf"], "--epsilon", "a finite number >= 0"),
     (["explain", "cat", "-m", "fgsm", "-o", "x.png", "--epsilon", "nan"], "--epsilon", "a finite number >= 0"),
     (["explain", "cat", "-m", "occlusion", "-o", "x.png", "--patch", "1.5"], "--patch", "a whole number"),
+    (["explain", "cat", "-m", "occlusion", "-o", "x.png", "--speedup", "1"], "--speedup", "a finite number > 1"),
     (["deepdream", "--layer", "block1_conv1", "--lr", "-1"], "--lr", "a finite number > 0"),
     (["filters", "--max-filters", "0"], "--max-filters", "a whole number >= 1"),
     (["top-patches", "--layer", "block1_conv1", "--channels", "5-2"], "--channels", "0,3,5 or 0-7"),

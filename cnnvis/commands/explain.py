@@ -23,7 +23,8 @@ def run(args):
     from cnnvis.methods import by_name
     from cnnvis.methods.targets import Unit, ends_in_softmax, from_text
     given = {k: v for k, v in (("patch", args.patch), ("stride", args.stride), ("steps", args.steps),
-                               ("samples", args.samples), ("epsilon", args.epsilon)) if v is not None}
+                               ("samples", args.samples), ("epsilon", args.epsilon),
+                               ("speedup", args.speedup)) if v is not None}
     takes = {"samples", "steps"} if args.method == "all" else set(by_name.METHODS[args.method].options)
     if set(given) - takes:
         raise InputError(f"{args.method} takes no option {', '.join('--' + o for o in sorted(set(given) - takes))}; "
@@ -67,7 +68,7 @@ def run(args):
 def add_parser(sub):
     from cnnvis.commands.dataset import add_dataset_args
     from cnnvis.commands.options import (add_image_arg, add_network_args, add_output_args, add_resize_arg,
-                                         nonneg_float, positive_int)
+                                         nonneg_float, positive_int, speedup)
     from cnnvis.explain import METHODS
     p = sub.add_parser("explain", help="explain one image with one method, or all of them",
                        description="Explain a prediction (or a unit) of a network on one image: the map "
@@ -84,6 +85,8 @@ def add_parser(sub):
     p.add_argument("--score", choices=("logit", "prob"), help="score a class by its logit or probability")
     p.add_argument("--patch", type=positive_int, help="occlusion: patch size in pixels")
     p.add_argument("--stride", type=positive_int, help="occlusion: stride in pixels")
+    p.add_argument("--speedup", type=speedup, help="occlusion: approximate, this many times faster than "
+                   "exact (adaptive drill-down: exact on a sub-grid and the highest blocks, bilinear between)")
     p.add_argument("--steps", type=positive_int, help="integrated gradients: steps")
     p.add_argument("--samples", type=positive_int, help="smoothgrad: noisy samples")
     p.add_argument("--epsilon", type=nonneg_float, help="fgsm: step in grey levels of the image (default 2)")

@@ -201,6 +201,7 @@ positive_float = _bounded(float, "a finite number", above=0)
 nonneg_float = _bounded(float, "a finite number", least=0)
 fraction = _bounded(float, "a finite number", least=0, below=1)  # a probability that must leave some
 unit_interval = _bounded(float, "a finite number", least=0, most=1)
+speedup = _bounded(float, "a finite number", above=1)  # a target speed-up
 
 
 def output_file_or_folder(kind):

@@ -27,6 +27,7 @@ from .gradcam import gradcam, gradcam_plus_plus, guided_gradcam
 from .guided_backprop import guided_backprop
 from .integrated_gradients import integrated_gradients
 from .occlusion import occlusion
+from .occlusion_approx import occlusion_drilldown
 from .saliency import saliency
 from .scorecam import scorecam
 from .smoothgrad import smoothgrad
@@ -62,9 +63,13 @@ class Explanation:
 
 
 def _occlusion(net, x, t, layer, score, o):
+    """Exact, or the adaptive drill-down for a target speed-up (occlusion_approx)."""
     h = x.shape[2]
-    return occlusion(net, x, t, o.get("patch", max(2, h // 7)), o.get("stride", max(1, h // 28)),
-                     score=score, progress=o.get("progress"))
+    patch, stride = o.get("patch", max(2, h // 7)), o.get("stride", max(1, h // 28))
+    if o.get("speedup") is not None:
+        return occlusion_drilldown(net, x, t, patch, stride, speedup=o["speedup"], score=score,
+                                   progress=o.get("progress"))
+    return occlusion(net, x, t, patch, stride, score=score, progress=o.get("progress"))
 
 
 GRADIENT = "|∂ {score} / ∂ pixel|, max over colours"
@@ -101,7 +106,8 @@ METHODS = {
         shows="guided gradient × Grad-CAM (grey = 0)"),
     "scorecam": Method("Score-CAM", "heat", lambda net, x, t, layer, score, o: scorecam(
         net, x, t, layer, score=score, progress=o.get("progress")), score="prob", uses_layer=True, shows=RELEVANCE),
-    "occlusion": Method("Occlusion", "occlusion", _occlusion, score="prob", options=("patch", "stride"),
+    "occlusion": Method("Occlusion", "occlusion", _occlusion, score="prob",
+                        options=("patch", "stride", "speedup"),
                         shows="drop in the {score} when occluded"),
     "fgsm": Method("FGSM", "adversarial", lambda net, x, t, layer, score, o: fgsm(
         net, x, t, epsilon=o.get("epsilon", FGSM_EPSILON)), options=("epsilon",)),

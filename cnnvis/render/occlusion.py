@@ -35,7 +35,10 @@ def occlusion_figure(image, result, index=0, class_names=None, title=None, fit=N
     axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
     axes[0].add_patch(Rectangle((w / 2 - pw / 2, h / 2 - ph / 2), pw, ph, fill=True, color="gray", alpha=0.8))
     letters = iter("abcd")
-    axes[0].set_title(f"({next(letters)}) image, patch {ph}x{pw}, stride {sh}", fontsize=9)
+    approx = result.info.get("approx") == "drilldown"  # occlusion_approx: say it is not exact
+    axes[0].set_title(f"({next(letters)}) image, patch {ph}x{pw}, stride {sh}"
+                      + (f"\napproximate: {result.info['exact_fraction']:.0%} exact, rest bilinear" if approx else ""),
+                      fontsize=9)
     extent = (pw / 2 - sw / 2, pw / 2 + sw * (result.scores.shape[2] - 0.5),
               ph / 2 + sh * (result.scores.shape[1] - 0.5), ph / 2 - sh / 2)
     label = {"prob": "probability", "logit": "logit", "unit": "activation"}[result.info["score"]]
