@@ -38,6 +38,7 @@ MARKER = re.compile(r"^<!-- run( on a GPU)?: (.+?) -->$")
 QUICK = {  # a command's script (or module) -> the arguments that make it quick
     "benchmarks/vgg16.py": ["--quick", "--repeats", "1"],
     "benchmarks/depthwise.py": ["--quick", "--repeats", "1"],
+    "benchmarks/winograd.py": ["--quick", "--repeats", "1"],
     "benchmarks/models.py": ["--quick"],
     "benchmarks/occlusion.py": ["--quick", "--repeats", "1", "--map-repeats", "1"],
     "benchmarks/methods.py": ["--quick", "--repeats", "1"],

@@ -19,6 +19,7 @@ import report  # noqa: E402
     ("vgg16.py", ["--quick"], "forward + backward to input, batch 1"),
     ("methods.py", ["--quick"], "| SmoothGrad (10 samples)"),
     ("depthwise.py", ["--quick"], "| depthwise 3x3 s1"),
+    ("winograd.py", ["--quick"], "| layer4 map"),
     ("models.py", ["--quick"], "resnet50 forward, batch 1, BatchNorm folded"),
 ])
 def test_quick_mode_runs(script, args, expected):

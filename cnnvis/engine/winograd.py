@@ -12,7 +12,15 @@ That is 16 multiplications per 4 outputs instead of 36: 2.25x fewer than a
 direct or im2col convolution, which is why this path is the fast one. The
 result equals the direct sum up to rounding (about 5e-7 relative in float32,
 tested against PyTorch). Tiles are processed in chunks of tile rows, across the
-images of a batch, so that V and M stay in cache.
+images of a batch, so that V and M stay in cache; every core gets as many chunks.
+
+A tile row holds tw tiles (the output's width / 2), plus, where it pays, one filler
+slot (see input_transform): with it the transforms' loops run over whole chunks and
+vectorize, but the GEMMs do 1/(tw + 1) more work. The GEMMs' share grows with the
+output channels, so the filler is kept while they are at most FILLER_CHANNELS per
+tile of a row (ResNet-18: kept on 64 and 128 channels and on 256 channels' 14x14 maps,
+dropped on 512 channels and on 256-channel windows up to 12 wide); benchmarks/winograd.py
+times both layouts.
 """
 import contextlib
 
@@ -25,18 +33,20 @@ G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 G_KRON = np.kron(G, G)  # (16, 9): U[4i + j] = sum_{k,l} G[i,k] G[j,l] w[k,l]
 CHUNK_BYTES = 8 << 20  # V + M of one chunk: fits the 32 MiB L3 with the GEMM's working set
 MIN_TILES = 512        # but at least this many tiles, so that each GEMM is wide enough
+FILLER_CHANNELS = 32   # filler slot while output channels <= FILLER_CHANNELS * (tw + 1)
 
 
 @njit(cache=True, nogil=True)
-def input_transform(x, pt, pl, g0, g1, th, tw, V):
+def input_transform(x, pt, pl, g0, g1, th, tw, slots, V):
     """V[4i + j, c, t] = (B^T d B)[i, j] for the tiles of tile rows g0 <= g < g1.
 
     Tile row g of the batch is image n = g // th, tile row a = g % th. Each tile row
-    has tw + 1 slots: tile t = (g - g0) * (tw + 1) + b reads
+    has ``slots`` slots, tw or tw + 1: tile t = (g - g0) * slots + b reads
     d = x[n, c, 2a - pt : 2a - pt + 4, 2b - pl : 2b - pl + 4] (zero outside) for b < tw;
-    slot b = tw is filler that output_transform skips. With it, the input of tile t
-    starts at column 2t of the flattened row combinations, so the loops below run
-    over whole chunks in memory order (and vectorize) even when tw is small.
+    slot b = tw, if any, is filler that output_transform skips. With it, the input of
+    tile t starts at column 2t of the flattened row combinations, so one loop runs
+    over the whole chunk in memory order (and vectorizes) even when tw is small;
+    without it, one loop per tile row.
     """
     N, C, H, W = x.shape
     hp, wp = 2 * th + 2, 2 * tw + 2
@@ -61,25 +71,34 @@ def input_transform(x, pt, pl, g0, g1, th, tw, V):
                     r1[q] = p1[q] + p2[q]
                     r2[q] = p2[q] - p1[q]
                     r3[q] = p1[q] - p3[q]
-            t0 = (g - g0) * (tw + 1)
-            slots = (a_hi - a_lo) * (tw + 1)
+            t0 = (g - g0) * slots
             for i in range(4):                        # (B^T d) B: columns 2t .. 2t + 3
-                e = R[i]
-                v0, v1 = V[4 * i, c, t0:t0 + slots], V[4 * i + 1, c, t0:t0 + slots]
-                v2, v3 = V[4 * i + 2, c, t0:t0 + slots], V[4 * i + 3, c, t0:t0 + slots]
-                for t in range(slots):
-                    v0[t] = e[2 * t] - e[2 * t + 2]
-                    v1[t] = e[2 * t + 1] + e[2 * t + 2]
-                    v2[t] = e[2 * t + 2] - e[2 * t + 1]
-                    v3[t] = e[2 * t + 1] - e[2 * t + 3]
+                if slots > tw:                        # the chunk's tile rows in one run
+                    _combine_columns(R[i], 0, V, 4 * i, c, t0, (a_hi - a_lo) * slots)
+                else:                                 # one run per tile row
+                    for a in range(a_hi - a_lo):
+                        _combine_columns(R[i], a * wp, V, 4 * i, c, t0 + a * tw, tw)
             g = n * th + a_hi
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _combine_columns(e, q0, V, k, c, t0, length):
+    """V[k:k + 4, c, t0 + t] = (d B) of the 4 columns e[q0 + 2t : q0 + 2t + 4], t < length."""
+    v0, v1 = V[k, c, t0:t0 + length], V[k + 1, c, t0:t0 + length]
+    v2, v3 = V[k + 2, c, t0:t0 + length], V[k + 3, c, t0:t0 + length]
+    for t in range(length):
+        q = q0 + 2 * t
+        v0[t] = e[q] - e[q + 2]
+        v1[t] = e[q + 1] + e[q + 2]
+        v2[t] = e[q + 2] - e[q + 1]
+        v3[t] = e[q + 1] - e[q + 3]
+
+
 @njit(cache=True, nogil=True)
-def output_transform(M, bias, g0, g1, th, tw, y):
+def output_transform(M, bias, g0, g1, th, tw, slots, y):
     """y[n, o, 2a:2a+2, 2b:2b+2] = A^T M[:, o, t] A + bias[o] (cropped at the map's edge).
 
-    M holds tw + 1 slots per tile row, as V does; the filler slot is skipped.
+    M holds ``slots`` slots per tile row, as V does; a filler slot is skipped.
     """
     N, O, ho, wo = y.shape
     for o in range(O):
@@ -88,7 +107,7 @@ def output_transform(M, bias, g0, g1, th, tw, y):
         for g in range(g0, g1):
             n = g // th
             a = g - n * th
-            t0 = (g - g0) * (tw + 1)
+            t0 = (g - g0) * slots
             for j in range(4):                # A^T M: combine the rows of each 4x4 tile
                 m0, m1 = M[j, o, t0:t0 + tw], M[4 + j, o, t0:t0 + tw]
                 m2, m3 = M[8 + j, o, t0:t0 + tw], M[12 + j, o, t0:t0 + tw]
@@ -138,12 +157,18 @@ def transform_weights(w, flip=False):
     return u
 
 
+def row_slots(out_channels, tw):
+    """Slots per tile row of tw tiles: tw + 1 with the filler slot, while out_channels <=
+    FILLER_CHANNELS * (tw + 1); else tw (see the module docstring)."""
+    return tw + (out_channels <= FILLER_CHANNELS * (tw + 1))
+
+
 def conv3x3(x, w, b, pad, flip=False):
     """3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), bias b, pads (t, b, l, r)
     (flip: with the flipped, transposed kernel of w (O, C, 3, 3) -> (C, O, 3, 3)).
 
-    The tile rows of the whole batch are cut into chunks, at least one per core; each core
-    takes a share of the chunks and runs transform, GEMMs and inverse transform on its own
+    The tile rows of the whole batch are cut into equal chunks, as many per core; each core
+    takes its chunks and runs transform, GEMMs and inverse transform on its own
     (engine/parallel.py).
     """
     n, c, h, wd = x.shape
@@ -153,25 +178,25 @@ def conv3x3(x, w, b, pad, flip=False):
     th, tw = (ho + 1) // 2, (wo + 1) // 2
     u = transform_weights(w, flip)
     y = np.empty((n, o, ho, wo), x.dtype)
-    slots = tw + 1  # tiles per tile row, plus the filler slot (see input_transform)
-    total = n * th
+    slots = row_slots(o, tw)
+    total, cores = n * th, num_threads()
     rows = CHUNK_BYTES // (16 * (c + o) * slots * x.itemsize)
     rows = max(1, -(-MIN_TILES // slots), rows)
-    rows = int(min(rows, -(-total // num_threads()), total))  # at least one chunk per core
-    starts = list(range(0, total, rows))
+    chunks = -(-total // rows)                        # each small enough for the cache
+    chunks = min(total, -(-chunks // cores) * cores)  # and as many per core
+    bounds = [total * k // chunks for k in range(chunks + 1)]
     x = np.ascontiguousarray(x)
 
     def work(lo, hi):
-        for g0 in starts[lo:hi]:
-            g1 = min(total, g0 + rows)
+        for g0, g1 in zip(bounds[lo:hi], bounds[lo + 1:hi + 1]):
             t = (g1 - g0) * slots
             v = workspace("wino_v", 16 * c * t, x.dtype).reshape(16, c, t)
             m = workspace("wino_m", 16 * o * t, x.dtype).reshape(16, o, t)
-            input_transform(x, pt, pl, g0, g1, th, tw, v)
+            input_transform(x, pt, pl, g0, g1, th, tw, slots, v)
             np.matmul(u, v, out=m)
-            output_transform(m, b, g0, g1, th, tw, y)
+            output_transform(m, b, g0, g1, th, tw, slots, y)
 
-    split(len(starts), work)
+    split(chunks, work)
     return y
 
 
