@@ -98,33 +98,44 @@ def _combine_columns(e, q0, V, k, c, t0, length):
 def output_transform(M, bias, g0, g1, th, tw, slots, y):
     """y[n, o, 2a:2a+2, 2b:2b+2] = A^T M[:, o, t] A + bias[o] (cropped at the map's edge).
 
-    M holds ``slots`` slots per tile row, as V does; a filler slot is skipped.
+    M holds ``slots`` slots per tile row, as V does; a filler slot is skipped. Per output
+    channel, one loop over the chunk's tiles computes the four outputs of each (Q), then
+    they are interleaved into y's rows.
     """
     N, O, ho, wo = y.shape
+    T = (g1 - g0) * slots
+    Q = np.empty((4, T), M.dtype)  # tile t's y[2a + i, 2b + k] at Q[2i + k, t]
+    half = wo // 2
     for o in range(O):
-        s = np.empty((2, 4, tw), M.dtype)
-        row = np.empty(2 * tw, M.dtype)
-        for g in range(g0, g1):
+        bo = bias[o]
+        q0, q1, q2, q3 = Q[0], Q[1], Q[2], Q[3]
+        for t in range(T):              # A^T M A: rows of each 4x4 tile, then its columns
+            s00 = M[0, o, t] + M[4, o, t] + M[8, o, t]
+            s01 = M[1, o, t] + M[5, o, t] + M[9, o, t]
+            s02 = M[2, o, t] + M[6, o, t] + M[10, o, t]
+            s03 = M[3, o, t] + M[7, o, t] + M[11, o, t]
+            s10 = M[4, o, t] - M[8, o, t] - M[12, o, t]
+            s11 = M[5, o, t] - M[9, o, t] - M[13, o, t]
+            s12 = M[6, o, t] - M[10, o, t] - M[14, o, t]
+            s13 = M[7, o, t] - M[11, o, t] - M[15, o, t]
+            q0[t] = s00 + s01 + s02 + bo
+            q1[t] = s01 - s02 - s03 + bo
+            q2[t] = s10 + s11 + s12 + bo
+            q3[t] = s11 - s12 - s13 + bo
+        for g in range(g0, g1):         # interleave into y's rows, cropped
             n = g // th
             a = g - n * th
             t0 = (g - g0) * slots
-            for j in range(4):                # A^T M: combine the rows of each 4x4 tile
-                m0, m1 = M[j, o, t0:t0 + tw], M[4 + j, o, t0:t0 + tw]
-                m2, m3 = M[8 + j, o, t0:t0 + tw], M[12 + j, o, t0:t0 + tw]
-                s0, s1 = s[0, j], s[1, j]
-                for b in range(tw):
-                    s0[b] = m0[b] + m1[b] + m2[b]
-                    s1[b] = m1[b] - m2[b] - m3[b]
-            for i in range(2):                # (A^T M) A: combine columns, interleave, crop
+            for i in range(2):
                 h = 2 * a + i
                 if h >= ho:
                     continue
-                si0, si1, si2, si3 = s[i, 0], s[i, 1], s[i, 2], s[i, 3]
-                bo = bias[o]
-                for b in range(tw):
-                    row[2 * b] = si0[b] + si1[b] + si2[b] + bo
-                    row[2 * b + 1] = si1[b] - si2[b] - si3[b] + bo
-                y[n, o, h, :] = row[:wo]
+                dst, even, odd = y[n, o, h], Q[2 * i, t0:t0 + tw], Q[2 * i + 1, t0:t0 + tw]
+                for b in range(half):
+                    dst[2 * b] = even[b]
+                    dst[2 * b + 1] = odd[b]
+                if wo % 2:
+                    dst[wo - 1] = even[half]
 
 
 _memo = {"transforms": None}  # {key: U} while weights are held fixed (fixed_weights())

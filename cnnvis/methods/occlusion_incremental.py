@@ -124,14 +124,17 @@ class Batch:
             slab = self.region(source, win.row_starts * sh, win.col_starts * sw, (win.rows - 1) * sh + kh,
                                (win.cols - 1) * sw + kw, geometry.pads, node.pad_value)
             return Piece(node.forward_padded(slab), win.row_starts, win.col_starts)
-        if len(node.inputs) == 1:
-            piece = self.pieces[node.inputs[0]]
-            if piece.rows is not None and len(piece.rows) and np.array_equal(piece.rows, win.row_starts) \
-                    and np.array_equal(piece.cols, win.col_starts) \
-                    and piece.values.shape[2:] == (win.rows, win.cols):
-                return Piece(node.forward(piece.values)[0], win.row_starts, win.col_starts)
-        regions = [self.region(i, win.row_starts, win.col_starts, win.rows, win.cols) for i in node.inputs]
-        return Piece(node.forward(*regions)[0], win.row_starts, win.col_starts)
+        return Piece(node.forward(*(self.over(i, win) for i in node.inputs))[0], win.row_starts, win.col_starts)
+
+    def over(self, name, win):
+        """Node ``name``'s values over the window ``win`` of a pointwise node: its own windows
+        when they are that window (a chain of pointwise nodes, a branch entering an Add),
+        else region()."""
+        piece = self.pieces[name]
+        if piece.rows is not None and np.array_equal(piece.rows, win.row_starts) \
+                and np.array_equal(piece.cols, win.col_starts) and piece.values.shape[2:] == (win.rows, win.cols):
+            return piece.values
+        return self.region(name, win.row_starts, win.col_starts, win.rows, win.cols)
 
 
 def run_batch(clean, rows, cols, patch_values):
