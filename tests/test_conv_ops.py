@@ -217,17 +217,22 @@ def test_fixed_weights_reuses_a_kernels_transform_and_only_inside(rng):
 
 
 @pytest.mark.parametrize("filler_channels", [0, 10 ** 6], ids=["compact rows", "filler slot"])
-@pytest.mark.parametrize("shape, out, pad", [
-    ((2, 3, 9, 8), 5, (1, 1, 1, 1)),      # odd output height: the last tile row cropped
-    ((200, 2, 4, 5), 3, (0, 1, 1, 0)),    # 400 tile rows: several chunks per core, uneven
-    ((1, 3, 5, 4), 4, (2, 2, 2, 2)),      # pads of 2, as the input gradient uses
-    ((3, 4, 3, 3), 7, (0, 0, 0, 0)),      # a single output pixel per image (tw = 1)
+@pytest.mark.parametrize("shape, out, pad, chunk_bytes", [
+    ((2, 3, 9, 8), 5, (1, 1, 1, 1), None),    # odd output height: the last tile row cropped
+    ((200, 2, 4, 5), 3, (0, 1, 1, 0), 3000),  # 400 tile rows in chunks of 2 to 4, across images
+    ((1, 3, 5, 4), 4, (2, 2, 2, 2), None),    # pads of 2, as the input gradient uses
+    ((3, 4, 3, 3), 7, (0, 0, 0, 0), None),    # a single output pixel per image (tw = 1)
 ])
-def test_winograd_tile_layouts_match_torch(rng, torch, monkeypatch, filler_channels, shape, out, pad):
+def test_winograd_tile_layouts_match_torch(rng, torch, monkeypatch, filler_channels, shape, out, pad,
+                                           chunk_bytes):
     """Both tile-row layouts of winograd.conv3x3 (compact, or with the filler slot; the
-    channel count picks one, forced here) give PyTorch's y and dx in float32 (TOL)."""
+    channel count picks one, forced here) give PyTorch's y and dx in float32 (TOL), also
+    with small chunks (chunk_bytes: CHUNK_BYTES, MIN_TILES = 1)."""
     from cnnvis.engine import winograd
     monkeypatch.setattr(winograd, "FILLER_CHANNELS", filler_channels)
+    if chunk_bytes:
+        monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(winograd, "MIN_TILES", 1)
     x, w, b, stride, pad, dilation, groups = conv_case(rng, np.float32, shape, out, 3, 1, pad, 1, 1, True)
     pt, pb, pl, pr = pad
     g = rng.standard_normal((shape[0], out, shape[2] + pt + pb - 2, shape[3] + pl + pr - 2)).astype(np.float32)
